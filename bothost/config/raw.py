@@ -1,0 +1,126 @@
+"""Typed reads from raw stack config values; every bad value raises a ConfigError naming key and fix."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from bothost.errors import ConfigError
+from bothost.secret import Secret
+
+
+@dataclass(frozen=True)
+class Encrypted:
+    """A `secure:` value from a stack file; only the Pulumi engine can decrypt it."""
+
+    ciphertext: str
+
+    def __repr__(self) -> str:
+        return "Encrypted(***)"
+
+
+class RawConfig:
+    """Stack config values keyed `namespace:name`, as the engine or a stack file gives them."""
+
+    def __init__(self, values: Mapping[str, object]) -> None:
+        self._values = dict(values)
+
+    def has(self, key: str) -> bool:
+        """True if the key is set."""
+        return self._values.get(key) is not None
+
+    def raw(self, key: str) -> object:
+        """The value as given, or None."""
+        return self._values.get(key)
+
+    def keys(self) -> Iterable[str]:
+        """All keys that are set."""
+        return self._values.keys()
+
+    def string(self, key: str, default: str | None = None, *, fix: str) -> str:
+        """A non-empty string."""
+        value = self._values.get(key)
+        if value is None:
+            if default is None:
+                raise ConfigError(key, None, "this key is required", fix)
+            return default
+        if isinstance(value, bool | int | float):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(key, value, "expected a non-empty string", fix)
+        return value.strip()
+
+    def boolean(self, key: str, default: bool) -> bool:
+        """true/false, as YAML or as the engine's string."""
+        value = self._values.get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"
+        raise ConfigError(key, value, "expected true or false", f"pulumi config set {key} true|false")
+
+    def integer(self, key: str, default: int, *, low: int, high: int) -> int:
+        """A whole number within [low, high]."""
+        value = self._values.get(key)
+        if value is None:
+            return default
+        try:
+            number = int(value) if not isinstance(value, bool) else None
+        except (TypeError, ValueError):
+            number = None
+        if number is None or not low <= number <= high:
+            raise ConfigError(key, value, f"expected a whole number from {low} to {high}",
+                              f"pulumi config set {key} {default}")
+        return number
+
+    def string_list(self, key: str, default: list[str] | None = None, *, fix: str) -> tuple[str, ...]:
+        """A list of strings (a YAML list, or a JSON list as the engine gives it)."""
+        value = self._values.get(key)
+        if value is None:
+            if default is None:
+                raise ConfigError(key, None, "this key is required", fix)
+            return tuple(default)
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise ConfigError(key, value, "expected a list of non-empty strings", fix)
+        return tuple(v.strip() for v in value)
+
+    def mapping(self, key: str, *, fix: str) -> dict[str, object] | None:
+        """An object (YAML mapping, or a JSON object as the engine gives it), or None when unset."""
+        value = self._values.get(key)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(key, value, "expected an object", fix) from exc
+        if not isinstance(value, dict):
+            raise ConfigError(key, value, "expected an object", fix)
+        return value
+
+    def secret(self, key: str) -> Secret | Encrypted | None:
+        """A secret value: a Secret when readable here, Encrypted when only the engine can read it."""
+        value = self._values.get(key)
+        if value is None or isinstance(value, Encrypted | Secret):
+            return value
+        if isinstance(value, str):
+            return Secret(value)
+        raise ConfigError(key, "***", "expected a secret string", f"pulumi config set --secret {key}")
+
+    def reject_unknown(self, namespace: str, known: Iterable[str]) -> None:
+        """Fail on a key in our namespace that no field reads (usually a typo)."""
+        known = set(known)
+        for key in sorted(self._values):
+            if key.startswith(namespace + ":") and key not in known:
+                close = difflib.get_close_matches(key, sorted(known), n=1)
+                fix = f"did you mean {close[0]}?" if close else "remove it; see Pulumi.example.yaml for the keys"
+                raise ConfigError(key, "(set)", "unknown config key", fix)

@@ -1,0 +1,32 @@
+"""The whole validated stack spec, composed from its parts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bothost.config.host import HOST_KEYS, NS, HostSpec, parse_host
+from bothost.config.raw import RawConfig
+
+# Keys outside the bothost namespace that we read or accept.
+FOREIGN_KEYS = {"hcloud:token": "Hetzner Cloud API token (secret; read by the hcloud provider)."}
+
+
+@dataclass(frozen=True)
+class StackSpec:
+    """Everything the program needs, validated; built once per run."""
+
+    stack: str
+    host: HostSpec
+
+
+def known_keys() -> dict[str, str]:
+    """Every documented config key with its one-line doc."""
+    return {**HOST_KEYS}
+
+
+def parse_spec(values: Mapping[str, object], stack: str = "dev") -> StackSpec:
+    """Validate raw stack config (keys like `bothost:location`) into a StackSpec, or raise ConfigError."""
+    raw = values if isinstance(values, RawConfig) else RawConfig(values)
+    raw.reject_unknown(NS, known_keys())
+    return StackSpec(stack=stack, host=parse_host(raw))

@@ -1,0 +1,115 @@
+"""What a role is: settings, the changes it makes on a host, and the checks that prove them."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from bothost.config import StackSpec
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """A file the role writes at first boot (content already rendered)."""
+
+    path: str
+    content: str
+    mode: str = "0644"
+    owner: str = "root:root"
+    defer: bool = False  # True when the owner is created during boot (written after users exist)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Everything one role puts on the host at first boot."""
+
+    packages: tuple[str, ...] = ()
+    files: tuple[FileChange, ...] = ()
+    commands: tuple[tuple[str, ...], ...] = ()  # argv lists, run in order in cloud-init's runcmd
+    cloud_config: Mapping[str, Any] = field(default_factory=dict)  # top-level keys this role owns
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command returned on the host."""
+
+    exit_status: int
+    stdout: str
+    stderr: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A check's verdict and what was actually seen."""
+
+    passed: bool
+    actual: str
+
+
+@dataclass(frozen=True)
+class Check:
+    """One control proven on a live host: a command (run as root) and a pure parser of its result."""
+
+    id: str  # stable, e.g. "ssh-01"
+    title: str
+    rationale: str
+    expected: str
+    command: tuple[str, ...] | None  # argv run on the host with sudo; None for a client-side probe
+    evaluate: Callable[[CommandResult], Outcome]
+    probe: str | None = None  # name of a client-side probe in bothost.verify.probes (when command is None)
+
+
+class Role(ABC):
+    """One concern on the host. Subclasses keep the change and its proof side by side."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def settings(self, spec: StackSpec, context: RenderContext) -> Any:
+        """The role's settings object, derived from the spec; shared by changes() and checks()."""
+
+    @abstractmethod
+    def changes(self, settings: Any) -> Changes:
+        """What the role puts on the host."""
+
+    @abstractmethod
+    def checks(self, settings: Any) -> list[Check]:
+        """How to prove on a live host that the changes are in force."""
+
+
+@dataclass(frozen=True)
+class HostKeys:
+    """The SSH host key pairs the program generated for this server (private parts are secrets)."""
+
+    ed25519_private: str
+    ed25519_public: str
+    rsa_private: str
+    rsa_public: str
+
+    def __repr__(self) -> str:
+        return "HostKeys(***)"
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """Inputs to rendering that are not stack config: generated host keys (None: shown as placeholders)."""
+
+    host_keys: HostKeys | None = None
+
+
+def expect_equal(expected: str) -> Callable[[CommandResult], Outcome]:
+    """Parser: the command succeeds and its trimmed stdout equals `expected`."""
+
+    def evaluate(result: CommandResult) -> Outcome:
+        actual = result.stdout.strip() or f"(exit {result.exit_status}) {result.stderr.strip()}"[:200]
+        return Outcome(result.exit_status == 0 and result.stdout.strip() == expected, actual)
+
+    return evaluate
+
+
+def expect_exit_zero(result: CommandResult) -> Outcome:
+    """Parser: the command succeeds."""
+    text = (result.stdout.strip() or result.stderr.strip() or "")[:200]
+    return Outcome(result.exit_status == 0, f"exit {result.exit_status}" + (f": {text}" if text else ""))
