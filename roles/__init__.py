@@ -7,6 +7,16 @@ from bothost.role import Role
 
 def all_roles() -> list[Role]:
     """Every role, in the order it applies at first boot."""
+    from roles.base import BaseRole
+    from roles.bot import BotRole
+    from roles.docker import DockerRole
+    from roles.firewall import FirewallRole
+    from roles.kernel import KernelRole
+    from roles.ssh import SshRole
     from roles.time import TimeRole
+    from roles.updates import UpdatesRole
 
-    return [TimeRole()]
+    # base first (the admin user exists before sshd allows only it); the firewall is up before
+    # docker starts publishing anything; docker last, after its sysctls and firewall are in place.
+    return [BaseRole(), KernelRole(), SshRole(), FirewallRole(), TimeRole(), UpdatesRole(), DockerRole(),
+            BotRole()]

@@ -11,6 +11,16 @@ import click
 # verb -> "module:function"; each module holds one command and imports what it needs inside it.
 COMMANDS: dict[str, str] = {
     "render": "bothost.cli.render:render",
+    "ci-ssh": "bothost.cli.ci_ssh:ci_ssh",
+    "rotate": "bothost.cli.rotate:rotate",
+    "teardown": "bothost.cli.teardown:teardown",
+    "rehearse": "bothost.cli.rehearse:rehearse",
+    "verify": "bothost.cli.verify:verify",
+    "audit-key": "bothost.cli.audit_key:audit_key",
+    "deploy": "bothost.cli.deploy:deploy",
+    "status": "bothost.cli.status:status",
+    "logs": "bothost.cli.logs:logs",
+    "stop": "bothost.cli.stop:stop",
 }
 
 

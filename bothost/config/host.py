@@ -15,11 +15,14 @@ NS = "bothost"
 LOCATIONS = ("fsn1", "nbg1", "hel1", "ash", "hil", "sin")
 IMAGES = ("debian-12", "ubuntu-24.04")
 DEFAULT_SERVER_TYPE = "cx23"
+# Networks wider than this (0.0.0.0/1 + 128.0.0.0/1 is the whole internet too) need allowSshFromAnywhere.
+WIDEST_PREFIX = {4: 8, 6: 16}
 HETZNER_NTP = ("ntp1.hetzner.de", "ntp2.hetzner.com", "ntp3.hetzner.net")
-RESERVED_USERS = frozenset(
-    "root daemon bin sys sync games man lp mail news uucp proxy www-data backup list irc gnats nobody "
-    "systemd-network systemd-timesync messagebus sshd debian ubuntu admin docker".split()
-)
+RESERVED_USERS = frozenset((
+    "root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy", "www-data",
+    "backup", "list", "irc", "gnats", "nobody", "systemd-network", "systemd-timesync", "messagebus", "sshd",
+    "debian", "ubuntu", "admin", "docker",
+))
 
 # Every key this module reads, with its one-line documentation (the README table is checked against it).
 HOST_KEYS: dict[str, str] = {
@@ -99,11 +102,15 @@ def _ssh_keys(raw: RawConfig) -> tuple[str, ...]:
     keys = raw.string_list(key, fix=fix)
     if not keys:
         raise ConfigError(key, [], "at least one admin key is needed to log in", fix)
+    seen: set[str] = set()
     for index, line in enumerate(keys):
         problem = key_problem(line)
         if problem:
             raise ConfigError(f"{key}[{index}]", line, problem,
                               "generate one with: ssh-keygen -t ed25519, then set its .pub line")
+        if line.split()[1] in seen:
+            raise ConfigError(f"{key}[{index}]", line, "this key is listed twice", f"remove {key}[{index}]")
+        seen.add(line.split()[1])
     return tuple(" ".join(line.split()[:3]) for line in keys)
 
 
@@ -125,9 +132,12 @@ def _cidrs(raw: RawConfig, allow_anywhere: bool) -> tuple[str, ...]:
                 raise ConfigError(item, text, "not an IP network", "write it as ADDRESS/PREFIX, "
                                   "e.g. 203.0.113.7/32") from None
             raise ConfigError(item, text, "host bits are set", f"use {loose}") from None
-        if network.prefixlen == 0 and not allow_anywhere:
-            raise ConfigError(item, text, "this opens SSH to the whole internet",
+        if network.prefixlen < WIDEST_PREFIX[network.version] and not allow_anywhere:
+            reach = "the whole internet" if network.prefixlen == 0 else "a large part of the internet"
+            raise ConfigError(item, text, f"this opens SSH to {reach}",
                               f"use your own IP/32, or set {NS}:allowSshFromAnywhere true if you must")
+        if str(network) in result:
+            raise ConfigError(item, text, "this network is listed twice", f"remove {item}")
         result.append(str(network))
     return tuple(result)
 

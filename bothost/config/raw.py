@@ -69,7 +69,8 @@ class RawConfig:
         if value is None:
             return default
         try:
-            number = int(value) if not isinstance(value, bool) else None
+            whole = not isinstance(value, bool) and not (isinstance(value, float) and not value.is_integer())
+            number = int(value) if whole else None
         except (TypeError, ValueError):
             number = None
         if number is None or not low <= number <= high:
@@ -119,8 +120,12 @@ class RawConfig:
     def reject_unknown(self, namespace: str, known: Iterable[str]) -> None:
         """Fail on a key in our namespace that no field reads (usually a typo)."""
         known = set(known)
+        prefix = namespace + ":"
+        # Compare names without the shared "bothost:" prefix, or every key looks close to every other.
+        names = sorted(k.removeprefix(prefix) for k in known if k.startswith(prefix))
         for key in sorted(self._values):
-            if key.startswith(namespace + ":") and key not in known:
-                close = difflib.get_close_matches(key, sorted(known), n=1)
-                fix = f"did you mean {close[0]}?" if close else "remove it; see Pulumi.example.yaml for the keys"
+            if key.startswith(prefix) and key not in known:
+                close = difflib.get_close_matches(key.removeprefix(prefix), names, n=1)
+                fix = (f"did you mean {prefix}{close[0]}?" if close
+                       else "remove it; see Pulumi.example.yaml for the keys")
                 raise ConfigError(key, "(set)", "unknown config key", fix)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bothost.config.bot import BOT_KEYS, BotSpec, parse_bot
+from bothost.config.exchange import EXCHANGE_KEYS, ExchangeSpec, parse_exchange
 from bothost.config.host import HOST_KEYS, NS, HostSpec, parse_host
 from bothost.config.raw import RawConfig
 
@@ -18,15 +20,18 @@ class StackSpec:
 
     stack: str
     host: HostSpec
+    bot: BotSpec | None = None  # None: no bot configured (bothost:bot unset)
+    exchange: ExchangeSpec | None = None  # None: no exchange configured (bothost:exchange unset)
 
 
 def known_keys() -> dict[str, str]:
     """Every documented config key with its one-line doc."""
-    return {**HOST_KEYS}
+    return {**HOST_KEYS, **BOT_KEYS, **EXCHANGE_KEYS}
 
 
 def parse_spec(values: Mapping[str, object], stack: str = "dev") -> StackSpec:
     """Validate raw stack config (keys like `bothost:location`) into a StackSpec, or raise ConfigError."""
     raw = values if isinstance(values, RawConfig) else RawConfig(values)
     raw.reject_unknown(NS, known_keys())
-    return StackSpec(stack=stack, host=parse_host(raw))
+    return StackSpec(stack=stack, host=parse_host(raw), bot=parse_bot(raw),
+                     exchange=parse_exchange(raw))

@@ -13,6 +13,18 @@ from bothost.errors import BothostError
 DEFAULT_STACK_FILE = "Pulumi.example.yaml"
 
 
+class _Loader(yaml.SafeLoader):
+    """Reads scalars as the Pulumi CLI does (YAML 1.2): `14:30` and `yes` stay strings, not 870 and True."""
+
+
+_YAML11_ONLY = re.compile(r"^(?:[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?"
+                          r"|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N)$")
+_Loader.yaml_implicit_resolvers = {
+    first: [("tag:yaml.org,2002:str", _YAML11_ONLY), *resolvers]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def stack_name(path: Path) -> str:
     """The stack name a file like Pulumi.prod.yaml stands for."""
     match = re.fullmatch(r"Pulumi\.(.+)\.ya?ml", path.name)
@@ -22,7 +34,7 @@ def stack_name(path: Path) -> str:
 def read_stack_file(path: Path) -> RawConfig:
     """The `config:` mapping of a stack file; `secure:` values stay encrypted."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
     except FileNotFoundError:
         raise BothostError(f"{path}: no such stack file (copy Pulumi.example.yaml to start)") from None
     except yaml.YAMLError as exc:

@@ -1,0 +1,39 @@
+"""`bothost deploy`: run the configured bot on the host (pull first, swap gracefully, no-op when unchanged)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bothost.cli.options import config_option, load_spec
+from bothost.cli.target import resolve_target, target_options
+
+
+@click.command()
+@target_options
+@config_option
+@click.option("--image-archive", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Image tarball to stream over SSH instead of pulling (default: bothost:bot.imageArchive).")
+def deploy(host: str | None, port: int | None, user: str | None, identity: Path | None,
+           host_keys: tuple[str, ...], config_path: Path, image_archive: Path | None) -> None:
+    """Deploy or update the bot container; secrets go over SSH into 0400 files, never on a command line.
+
+    Secrets are read with `pulumi config --show-secrets` when the Pulumi CLI exists, else from
+    environment variables (BOTHOST_EXCHANGE_API_SECRET, BOTHOST_BOT_SECRET_TELEGRAM_TOKEN for
+    bothost:botSecrets.telegramToken, ...), else asked for.
+    """
+    from bothost.config.secrets import SecretSource
+    from bothost.deploy.host import SSHHost
+    from bothost.deploy.ops import deploy_spec, secrets_for, settings_for
+    from bothost.remote import Remote
+
+    spec = load_spec(config_path)
+    settings_for(spec)  # fail on a missing bot before asking for secrets or connecting
+    source = SecretSource(config_path)
+    secrets = secrets_for(spec, source.resolve)
+    target, _ = resolve_target(spec, host, port, user, identity, host_keys)
+    with Remote(target) as remote:
+        result = deploy_spec(SSHHost(remote), spec, secrets, archive=image_archive, note=click.echo)
+    click.echo(f"{'deployed' if result.changed else 'unchanged'}: image {result.image_id[:19]}, "
+               f"spec {result.spec_hash[:12]}")

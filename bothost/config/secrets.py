@@ -1,0 +1,93 @@
+"""Resolve `secure:` stack values for the CLI: Pulumi CLI, then environment variables, then a hidden prompt.
+
+Order: a value already readable is used as is; an Encrypted one is decrypted by
+`pulumi config --show-secrets --json --stack NAME` (run in the stack file's directory; the values come
+back on stdout, never on argv); without the Pulumi CLI, the environment variable named after the key
+(`bothost:exchangeApiSecret` -> BOTHOST_EXCHANGE_API_SECRET) is read; failing that, an interactive
+terminal is asked with a hidden prompt.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from bothost.config.raw import Encrypted
+from bothost.config.stackfile import stack_name
+from bothost.errors import BothostError
+from bothost.secret import Secret
+
+
+def env_name(key: str) -> str:
+    """The environment variable that may carry a config secret: bothost:exchangeApiKey -> BOTHOST_EXCHANGE_API_KEY."""
+    namespace, _, name = key.partition(":")
+    return f"{namespace}_{re.sub(r'(?<!^)(?=[A-Z])', '_', name)}".upper()
+
+
+class SecretSource:
+    """Decrypts a stack's secrets once per source (one Pulumi CLI call), with the fallbacks above."""
+
+    def __init__(self, stack_file: Path, *, environ: Mapping[str, str] | None = None,
+                 pulumi: str | None = None, prompt: Callable[[str], str] | None = None) -> None:
+        self.stack_file = Path(stack_file)
+        self.environ = os.environ if environ is None else environ
+        self.pulumi = shutil.which("pulumi") if pulumi is None else pulumi or None
+        self.prompt = prompt if prompt is not None else (_hidden_prompt if sys.stdin.isatty() else None)
+        self._decrypted: dict[str, object] | None = None
+
+    def resolve(self, value: Secret | Encrypted | None, key: str) -> Secret:
+        """The plain secret for a config key, or a BothostError saying how to provide it."""
+        if isinstance(value, Secret):
+            return value
+        if isinstance(value, str):
+            return Secret(value)
+        if self.pulumi:
+            found = self._from_pulumi().get(key)
+            if found is not None:
+                return Secret(str(found))
+        variable = env_name(key)
+        if self.environ.get(variable):
+            return Secret(self.environ[variable])
+        if self.prompt is not None:
+            answer = self.prompt(f"{key} (input hidden): ")
+            if answer:
+                return Secret(answer)
+        how = "set it with `pulumi config set --secret " + key + "`" if value is None else \
+            "it is encrypted in the stack file and the Pulumi CLI is not available"
+        raise BothostError(f"{key}: no value ({how}); export {variable} or run interactively to be asked")
+
+    def _from_pulumi(self) -> dict[str, object]:
+        """All config values of the stack, decrypted by the Pulumi CLI (stdout only)."""
+        if self._decrypted is None:
+            argv = [self.pulumi, "config", "--show-secrets", "--json", "--stack", stack_name(self.stack_file)]
+            try:
+                done = subprocess.run(argv, cwd=self.stack_file.parent, capture_output=True, text=True,
+                                      timeout=120, check=False)
+            except (OSError, subprocess.TimeoutExpired) as error:
+                raise BothostError(f"could not run the Pulumi CLI: {type(error).__name__}") from None
+            if done.returncode != 0:
+                raise BothostError(f"pulumi config --show-secrets failed (exit {done.returncode}): "
+                                   f"{done.stderr.strip()[-300:]}")
+            try:
+                document = json.loads(done.stdout)
+            except ValueError:
+                raise BothostError("pulumi config --json printed something that is not JSON") from None
+            self._decrypted = {key: (entry.get("value") if isinstance(entry, dict) else entry)
+                               for key, entry in document.items()}
+        return self._decrypted
+
+
+def resolve_secret(raw_value: Secret | Encrypted | None, key: str, stack_file: Path) -> Secret:
+    """One secret, resolved as the module docstring says (use SecretSource for several)."""
+    return SecretSource(stack_file).resolve(raw_value, key)
+
+
+def _hidden_prompt(text: str) -> str:
+    return getpass.getpass(text)

@@ -1,0 +1,196 @@
+"""Deploy the bot: read facts on the host, compare with the wanted state, act only on the difference."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bothost.deploy import facts
+from bothost.deploy.flags import command_args, create_argv, run_flags, stop_argv
+from bothost.deploy.host import Host, audit_line
+from bothost.deploy.image import Archive, ensure_image
+from bothost.deploy.secretfiles import BotSecrets, content_digests, keyed_digests, secret_files
+from bothost.deploy.settings import SECRETS_DIR, BotSettings
+from bothost.errors import BothostError
+from bothost.secret import Secret
+
+HMAC_KEY_PATH = f"{SECRETS_DIR}/deploy-hmac.key"  # root 0600; keys the secret digests in the spec label
+SPEC_VERSION = 1  # bump when the meaning of the spec hash changes
+SECRET_FILE_MODE = "0400"  # the bot only reads its secrets
+DATA_DIR_MODE = "0750"
+Preflight = Callable[[Host, BotSettings, BotSecrets], None]  # the exchange key audit; raises to refuse
+Note = Callable[[str], None]
+
+
+class DeployError(BothostError):
+    """The deploy could not finish; the message says what state the bot was left in."""
+
+
+@dataclass
+class DeployResult:
+    """What a deploy did (no secrets): actions taken, and the times that make up the bot's downtime."""
+
+    spec_hash: str
+    image_id: str
+    actions: list[str] = field(default_factory=list)
+    stop_seconds: float | None = None  # docker stop of the old container (the bot's own shutdown)
+    gap_seconds: float | None = None  # old container stopped -> new container healthy
+
+    @property
+    def changed(self) -> bool:
+        """True when anything on the host changed."""
+        return bool(self.actions)
+
+
+def spec_hash(s: BotSettings, image_id: str, secret_digests: dict[str, str]) -> str:
+    """The hash stored as the container's label: flags, command, image id and keyed secret digests."""
+    document = {"version": SPEC_VERSION, "flags": run_flags(s), "command": command_args(s), "image": image_id,
+                "secrets": secret_digests}
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+
+
+def deploy(host: Host, s: BotSettings, secrets: BotSecrets, *, archive: Archive | None = None,
+           preflight: Preflight | None = None, note: Note = lambda _: None) -> DeployResult:
+    """Converge the host to run the bot as `s` says; does nothing when it already does."""
+    files = secret_files(s, secrets)
+    if preflight is not None:
+        preflight(host, s, secrets)  # THE call site of the exchange key audit, before any change on the host
+    with host.lock():
+        actions: list[str] = []
+
+        def act(action: str, **details: str) -> None:
+            note(action + "".join(f" {k}={v}" for k, v in details.items()))
+            host.audit(audit_line(f"bot.{action}", container=s.container, **details))
+            actions.append(action)
+
+        before = facts.parse_image(host.run(facts.inspect_image_argv(s.image)))
+        image_id = ensure_image(host, s.image, archive, note)
+        if before is None or before.id != image_id:
+            act("image", ref=s.image, id=image_id[:19])
+        for path in converge_dirs(host, s):
+            act("directory", path=path)
+        written = converge_secret_files(host, s, files)
+        if written:
+            act("secrets", files=",".join(written))
+        desired = spec_hash(s, image_id, keyed_digests(files, hmac_key(host)))
+        result = DeployResult(desired, image_id, actions)
+        converge_container(host, s, image_id, desired, result, act, note)
+        if not actions:
+            note(f"no change: {s.container} runs {s.image} ({image_id[:19]}) as configured")
+            host.audit(audit_line("bot.no-change", container=s.container, spec=desired[:12]))
+        return result
+
+
+def converge_dirs(host: Host, s: BotSettings) -> list[str]:
+    """The secrets and data directories with their modes and owners; returns the paths it fixed."""
+    wanted = {SECRETS_DIR: ("0700", "0:0"), s.secrets_dir: ("0700", s.file_owner),
+              s.data_dir: (DATA_DIR_MODE, s.file_owner)}
+    wanted.update({m.source: (DATA_DIR_MODE, s.file_owner) for m in s.data_mounts})
+    seen = facts.parse_stat(host.run(["stat", "-c", "%n %a %u:%g", *wanted]))
+    fixed = []
+    for path, (mode, owner) in wanted.items():
+        if seen.get(path) != (mode, owner):
+            host.check(["mkdir", "-p", path])
+            host.check(["chown", owner, path])
+            host.check(["chmod", mode, path])
+            fixed.append(path)
+    return fixed
+
+
+def converge_secret_files(host: Host, s: BotSettings, files: dict[str, Secret]) -> list[str]:
+    """Write the secret files whose content, mode or owner differ; remove ones no longer wanted."""
+    paths = {name: f"{s.secrets_dir}/{name}" for name in files}
+    present = host.run(["find", s.secrets_dir, "-mindepth", "1", "-maxdepth", "1", "-printf", "%f\\n"])
+    stale = sorted(set(present.stdout.split()) - set(files))
+    if stale:
+        host.check(["rm", "-f", "--", *(f"{s.secrets_dir}/{name}" for name in stale)])
+    if not files:
+        return [f"-{name}" for name in stale]
+    digests = facts.parse_sha256sum(host.run(["sha256sum", "--", *paths.values()]))
+    modes = facts.parse_stat(host.run(["stat", "-c", "%n %a %u:%g", *paths.values()]))
+    wanted = content_digests(files)
+    written = []
+    for name, value in files.items():
+        if digests.get(name) != wanted[name] or modes.get(paths[name]) != (SECRET_FILE_MODE, s.file_owner):
+            host.write_file(paths[name], value.reveal().encode(), mode=SECRET_FILE_MODE, owner=s.file_owner)
+            written.append(name)
+    return written + [f"-{name}" for name in stale]
+
+
+def hmac_key(host: Host) -> bytes:
+    """The host's key for secret digests, created on first use (it never leaves host and deployer)."""
+    script = f'umask 077; [ -s "$1" ] || head -c 32 /dev/urandom > "$1"; od -An -tx1 "$1" | tr -d " \\n"'
+    key = host.check(["sh", "-c", script, "hmac-key", HMAC_KEY_PATH]).stdout.strip()
+    if len(key) != 64:
+        raise DeployError(f"{HMAC_KEY_PATH} on the host is not a 32-byte key")
+    return bytes.fromhex(key)
+
+
+def converge_container(host: Host, s: BotSettings, image_id: str, desired: str, result: DeployResult,
+                       act: Callable[..., None], note: Note) -> None:
+    """Start, keep or swap the container; the old one runs until the new one is created."""
+    nxt, prev = f"{s.container}-next", f"{s.container}-prev"
+    if facts.parse_container(host.run(facts.inspect_container_argv(nxt))) is not None:
+        host.check(["docker", "rm", "--force", nxt])  # left by an interrupted deploy; never started
+        act("cleanup", removed=nxt)
+    current = facts.parse_container(host.run(facts.inspect_container_argv(s.container)))
+    if current is not None and current.spec_hash == desired and current.image_id == image_id:
+        if not current.running:
+            host.check(["docker", "start", s.container])
+            act("start", image=image_id[:19])
+            wait_healthy(host, s, note)
+        return
+    host.check(create_argv(s, nxt, image_id, desired))  # fails on bad flags while the old bot still trades
+    stopped_at = time.monotonic()
+    if current is not None:
+        if current.running:
+            started = time.monotonic()
+            host.check(stop_argv(s.container, s.stop_grace_period), timeout=s.stop_grace_period + 60)
+            stopped_at = time.monotonic()
+            result.stop_seconds = stopped_at - started
+            act("stop", image=current.image_id[:19], seconds=f"{result.stop_seconds:.1f}")
+        if facts.parse_container(host.run(facts.inspect_container_argv(prev))) is not None:
+            host.check(["docker", "rm", "--force", prev])
+        host.check(["docker", "rename", s.container, prev])
+    host.check(["docker", "rename", nxt, s.container])
+    host.check(["docker", "start", s.container])
+    act("start", image=image_id[:19], spec=desired[:12])
+    try:
+        wait_healthy(host, s, note)
+    except DeployError:
+        if current is not None:
+            rollback(host, s, prev, act)
+        raise
+    result.gap_seconds = time.monotonic() - stopped_at
+
+
+def wait_healthy(host: Host, s: BotSettings, note: Note, *, poll: float = 0.25) -> None:
+    """Wait until docker reports the container healthy; fail early when it exits or turns unhealthy."""
+    deadline = time.monotonic() + s.health_start_period + s.health_interval * (s.health_retries + 1) \
+        + s.health_timeout
+    note(f"waiting for {s.container} to be healthy")
+    while True:
+        fact = facts.parse_container(host.run(facts.inspect_container_argv(s.container)))
+        if fact is None or not fact.running or fact.health == "unhealthy":
+            state = "gone" if fact is None else fact.status if not fact.running else "unhealthy"
+            raise DeployError(f"{s.container} is {state} after start; see `bothost logs`")
+        if fact.health == "healthy":
+            return
+        if time.monotonic() > deadline:
+            raise DeployError(f"{s.container} did not become healthy in time (health: {fact.health}); "
+                              "see `bothost logs`")
+        time.sleep(poll)
+
+
+def rollback(host: Host, s: BotSettings, prev: str, act: Callable[..., None]) -> None:
+    """Put the previous container back after the new one failed its health check."""
+    failed = f"{s.container}-failed"
+    host.run(["docker", "rm", "--force", failed])
+    host.check(stop_argv(s.container, 10), timeout=70)
+    host.check(["docker", "rename", s.container, failed])
+    host.check(["docker", "rename", prev, s.container])
+    host.check(["docker", "start", s.container])
+    act("rollback", kept=failed)

@@ -1,0 +1,107 @@
+"""Facts about the bot on the host: a command each, and a pure parser of its output."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from bothost.deploy.flags import SPEC_LABEL
+from bothost.errors import RemoteError
+from bothost.role import CommandResult
+
+
+@dataclass(frozen=True)
+class ContainerFact:
+    """What `docker inspect` says about one container."""
+
+    name: str
+    id: str
+    image_id: str
+    running: bool
+    status: str  # created, running, exited, ...
+    health: str | None  # starting, healthy, unhealthy; None without a health check
+    spec_hash: str | None
+    started_at: str
+    finished_at: str
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ImageFact:
+    """What `docker image inspect` says about one image."""
+
+    id: str
+    labels: dict[str, str]
+    repo_digests: tuple[str, ...]
+    tags: tuple[str, ...]
+
+
+def inspect_container_argv(name: str) -> list[str]:
+    """Read one container's state."""
+    return ["docker", "container", "inspect", name]
+
+
+def inspect_image_argv(ref: str) -> list[str]:
+    """Read one image's identity."""
+    return ["docker", "image", "inspect", ref]
+
+
+def parse_container(result: CommandResult) -> ContainerFact | None:
+    """The container, or None when it does not exist."""
+    data = _inspected(result)
+    if data is None:
+        return None
+    state = data.get("State") or {}
+    labels = (data.get("Config") or {}).get("Labels") or {}
+    health = (state.get("Health") or {}).get("Status")
+    return ContainerFact(
+        name=str(data.get("Name", "")).lstrip("/"), id=str(data.get("Id", "")), image_id=str(data.get("Image", "")),
+        running=bool(state.get("Running")), status=str(state.get("Status", "")), health=health,
+        spec_hash=labels.get(SPEC_LABEL), started_at=str(state.get("StartedAt", "")),
+        finished_at=str(state.get("FinishedAt", "")), labels=dict(labels),
+    )
+
+
+def parse_image(result: CommandResult) -> ImageFact | None:
+    """The image, or None when it is not on the host."""
+    data = _inspected(result)
+    if data is None:
+        return None
+    return ImageFact(id=str(data.get("Id", "")), labels=dict((data.get("Config") or {}).get("Labels") or {}),
+                     repo_digests=tuple(data.get("RepoDigests") or ()), tags=tuple(data.get("RepoTags") or ()))
+
+
+def parse_sha256sum(result: CommandResult) -> dict[str, str]:
+    """`sha256sum FILE...` (missing files ignored) -> base name -> hex digest."""
+    digests = {}
+    for line in result.stdout.splitlines():
+        digest, _, path = line.partition("  ")
+        if len(digest) == 64 and path:
+            digests[path.rsplit("/", 1)[-1]] = digest
+    return digests
+
+
+def parse_stat(result: CommandResult) -> dict[str, tuple[str, str]]:
+    """`stat -c '%n %a %u:%g' PATH...` -> path -> (octal mode, uid:gid); missing paths are absent."""
+    found = {}
+    for line in result.stdout.splitlines():
+        parts = line.rsplit(" ", 2)
+        if len(parts) == 3:
+            found[parts[0]] = (parts[1].zfill(4), parts[2])
+    return found
+
+
+def _inspected(result: CommandResult) -> dict[str, object] | None:
+    """The single object of a `docker ... inspect` result; None for "no such object"."""
+    if result.exit_status != 0:
+        text = (result.stderr + result.stdout).lower()
+        if "no such" in text:
+            return None
+        raise RemoteError(f"docker inspect failed (exit {result.exit_status}): {text.strip()[:300]}")
+    try:
+        items = json.loads(result.stdout)
+    except json.JSONDecodeError as exc:
+        raise RemoteError(f"docker inspect printed something other than JSON: {exc}") from None
+    if not isinstance(items, list) or len(items) != 1 or not isinstance(items[0], dict):
+        raise RemoteError("docker inspect did not describe exactly one object")
+    return items[0]

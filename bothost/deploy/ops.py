@@ -1,0 +1,126 @@
+"""Day-2 operations on the bot: status, graceful stop, removal; and the deploy entry from a StackSpec."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bothost.config.raw import Encrypted
+from bothost.deploy import facts
+from bothost.deploy.deployer import DeployResult, Note, Preflight, deploy
+from bothost.deploy.flags import stop_argv
+from bothost.deploy.host import Host, audit_line
+from bothost.deploy.image import inspect_archive
+from bothost.deploy.secretfiles import BotSecrets
+from bothost.deploy.settings import BotSettings, bot_settings
+from bothost.errors import BothostError
+from bothost.secret import Secret
+
+Resolve = Callable[[Secret | Encrypted | None, str], Secret]  # (value, config key) -> plain Secret
+
+
+@dataclass(frozen=True)
+class BotStatus:
+    """What `bothost status` prints."""
+
+    container: str
+    state: str  # running, exited, ... or "absent"
+    health: str
+    image_id: str
+    repo_digests: tuple[str, ...]
+    started_at: str
+    uptime: str
+
+    def lines(self) -> list[str]:
+        """Human-readable lines."""
+        return [f"container  {self.container}", f"state      {self.state}", f"health     {self.health}",
+                f"image      {self.image_id}", *(f"digest     {d}" for d in self.repo_digests),
+                f"started    {self.started_at}", f"uptime     {self.uptime}"]
+
+
+def settings_for(spec: object) -> BotSettings:
+    """The bot's settings from a StackSpec (the same object roles/bot.py verifies)."""
+    if getattr(spec, "bot", None) is None:
+        raise BothostError("bothost:bot is not set: there is no bot to deploy (see README, Bot)")
+    return bot_settings(spec.bot, exchange=spec.exchange is not None)
+
+
+def bot_secret_key(name: str) -> str:
+    """The lookup key for one bot secret: bothost:botSecretTelegramToken (env BOTHOST_BOT_SECRET_TELEGRAM_TOKEN)."""
+    return f"bothost:botSecret{name[0].upper()}{name[1:]}"
+
+
+def secrets_for(spec: object, resolve: Resolve) -> BotSecrets:
+    """Every secret the bot needs, resolved (CLI: SecretSource; Pulumi: the engine's decrypted config)."""
+    exchange = getattr(spec, "exchange", None)
+    bot = {name: resolve(value, bot_secret_key(name)) for name, value in spec.bot.secrets}
+    if exchange is None:
+        return BotSecrets(bot=bot)
+    return BotSecrets(
+        exchange_api_key=resolve(exchange.api_key, "bothost:exchangeApiKey"),
+        exchange_api_secret=resolve(exchange.api_secret, "bothost:exchangeApiSecret"),
+        exchange_passphrase=resolve(exchange.passphrase, "bothost:exchangePassphrase")
+        if exchange.passphrase is not None else None,
+        bot=bot,
+    )
+
+
+def deploy_spec(host: Host, spec: object, secrets: BotSecrets, *, archive: Path | None = None,
+                preflight: Preflight | None = None, note: Note = lambda _: None) -> DeployResult:
+    """Deploy the bot a StackSpec describes; archive overrides bot.imageArchive."""
+    s = settings_for(spec)
+    for warning in spec.bot.warnings():
+        note(f"warning: {warning}")
+    path = archive or (Path(spec.bot.image_archive) if spec.bot.image_archive else None)
+    return deploy(host, s, secrets, archive=inspect_archive(path) if path else None, preflight=preflight,
+                  note=note)
+
+
+def status(host: Host, s: BotSettings, now: datetime.datetime | None = None) -> BotStatus:
+    """The container's state, health, image digest and uptime."""
+    fact = facts.parse_container(host.run(facts.inspect_container_argv(s.container)))
+    if fact is None:
+        return BotStatus(s.container, "absent", "-", "-", (), "-", "-")
+    image = facts.parse_image(host.run(facts.inspect_image_argv(fact.image_id)))
+    return BotStatus(s.container, fact.status, fact.health or "no health check", fact.image_id,
+                     image.repo_digests if image else (), fact.started_at,
+                     uptime(fact.started_at, now) if fact.running else "-")
+
+
+def uptime(started_at: str, now: datetime.datetime | None = None) -> str:
+    """Docker's StartedAt (RFC 3339, nanoseconds) to a short duration like 2d 3h 4m."""
+    try:
+        started = datetime.datetime.fromisoformat(started_at[:26].rstrip("Z") + "+00:00")
+    except ValueError:
+        return "?"
+    seconds = int(((now or datetime.datetime.now(datetime.UTC)) - started).total_seconds())
+    days, rest = divmod(max(seconds, 0), 86400)
+    return (f"{days}d " if days else "") + f"{rest // 3600}h {rest % 3600 // 60}m {rest % 60}s"
+
+
+def stop(host: Host, s: BotSettings, note: Note = lambda _: None) -> bool:
+    """Stop the bot gracefully (full grace period); it stays stopped across reboots. False if not running."""
+    with host.lock():
+        fact = facts.parse_container(host.run(facts.inspect_container_argv(s.container)))
+        if fact is None or not fact.running:
+            note(f"{s.container} is not running")
+            return False
+        note(f"stopping {s.container} (up to {s.stop_grace_period}s for the bot to cancel its orders)")
+        host.check(stop_argv(s.container, s.stop_grace_period), timeout=s.stop_grace_period + 60)
+        host.audit(audit_line("bot.stop", container=s.container))
+        return True
+
+
+def remove(host: Host, s: BotSettings, note: Note = lambda _: None) -> None:
+    """Stop gracefully, remove the containers and the secret files (the data directory stays)."""
+    with host.lock():
+        fact = facts.parse_container(host.run(facts.inspect_container_argv(s.container)))
+        if fact is not None and fact.running:
+            note(f"stopping {s.container}")
+            host.check(stop_argv(s.container, s.stop_grace_period), timeout=s.stop_grace_period + 60)
+        for name in (s.container, f"{s.container}-next", f"{s.container}-prev", f"{s.container}-failed"):
+            host.run(["docker", "rm", "--force", name])
+        host.check(["rm", "-rf", "--", s.secrets_dir])
+        host.audit(audit_line("bot.remove", container=s.container))

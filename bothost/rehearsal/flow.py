@@ -1,0 +1,54 @@
+"""The rehearsal as the user sees it: overrides, boot progress, verify report, the IP line, cleanup."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+from bothost.config import StackSpec
+from bothost.rehearsal.image import Image
+from bothost.rehearsal.overrides import format_overrides
+from bothost.rehearsal.session import RehearsalVM, new_run_dir, running
+from bothost.verify.host import verify_target
+from bothost.verify.report import as_table
+
+
+def rehearse(spec: StackSpec, image: Image, *, ssh_port: int | None = None, keep: bool = False,
+             out: TextIO = sys.stdout) -> bool:
+    """Boot the spec's user_data on a local VM and verify it; True when every check passes."""
+    run_dir = new_run_dir()
+    with running(spec, image, ssh_port=ssh_port, keep=keep, run_dir=run_dir) as vm:
+        started = time.monotonic()
+        print(format_overrides(vm.overrides), file=out)
+        print(f"VM: qemu pid {vm.vm.pid}, SSH 127.0.0.1:{vm.ssh_port} -> guest port {vm.spec.host.ssh_port}, "
+              f"serial console log {vm.vm.cfg.serial_log}", file=out, flush=True)
+        status = vm.wait_for_cloud_init(out)
+        if status.exit_status != 0:
+            print(f"WARNING: cloud-init reported an error:\n{status.stdout.strip()}", file=out)
+        results = verify_target(vm.target, vm.checks())
+        print(as_table(results, f"rehearsal VM ({vm.target.user}@127.0.0.1:{vm.ssh_port})"), file=out)
+        print(f"\nFirst boot to verified: {time.monotonic() - started:.0f} s", file=out)
+        print(f"REHEARSAL ONLY - IP to whitelist: {guest_address(vm)} (the VM's address behind qemu's NAT; "
+              "`pulumi up` prints the server's static IPv4 here)", file=out)
+        if keep:
+            print(keep_instructions(vm), file=out)
+        return all(r.passed for r in results)
+
+
+def guest_address(vm: RehearsalVM) -> str:
+    """The VM's IPv4 address on its network interface."""
+    with vm.remote() as remote:
+        words = remote.run(["hostname", "-I"], sudo=False).stdout.split()
+    return next((w for w in words if "." in w and not w.startswith("172.17.")), "unknown")
+
+
+def keep_instructions(vm: RehearsalVM) -> str:
+    """How to log in to a kept VM and how to stop it."""
+    return "\n".join([
+        "The VM keeps running. Log in with:",
+        f"  {vm.ssh_command()}",
+        "Stop it with:",
+        f"  bothost rehearse --stop {vm.run_dir}",
+        f"  (or: kill $(cat {vm.vm.cfg.pid_file}); rm -r {vm.run_dir})",
+    ])

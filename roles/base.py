@@ -1,0 +1,186 @@
+"""base: the admin account, root locked away, locale, timezone, a persistent capped journal, clean boot."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from bothost.config import StackSpec
+from bothost.hostkeys import fingerprint
+from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role, expect_equal
+from bothost.templating import render
+from roles.facts import Parser, failed
+
+JOURNALD_PATH = "/etc/systemd/journald.conf.d/10-bothost.conf"
+SIZE_UNITS = {"B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+@dataclass(frozen=True)
+class BaseSettings:
+    """Account and system basics."""
+
+    admin_user: str  # the only login account; root never logs in
+    admin_keys: tuple[str, ...]  # the public keys that may log in as the admin, and no others
+    timezone: str = "UTC"  # reboot window and log timestamps are read in this zone
+    locale: str = "C.UTF-8"  # built into glibc on Debian and Ubuntu images: needs no locale-gen
+    shell: str = "/bin/bash"  # the admin's login shell
+    journal_max_use: str = "200M"  # journald's disk cap; the bot's disk must never fill with logs
+    journal_max_file_size: str = "32M"  # journal files rotate at this size, so vacuuming frees space early
+    journal_retention: str = "3month"  # long enough to investigate an incident, no longer
+
+    @property
+    def home(self) -> str:
+        """The admin's home directory, as cloud-init creates it."""
+        return f"/home/{self.admin_user}"
+
+
+class BaseRole(Role):
+    """The admin user (key-only, sudo without password, password locked) and system basics."""
+
+    name = "base"
+
+    def settings(self, spec: StackSpec, context: RenderContext) -> BaseSettings:
+        return BaseSettings(admin_user=spec.host.admin_user, admin_keys=spec.host.admin_ssh_keys,
+                            timezone=spec.host.timezone)
+
+    def changes(self, s: BaseSettings) -> Changes:
+        return Changes(
+            packages=("sudo",),
+            files=(FileChange(JOURNALD_PATH, render("base/journald.conf.j2", s=s)),),
+            commands=(("systemctl", "restart", "systemd-journald"),),
+            cloud_config={
+                "users": [{
+                    "name": s.admin_user,
+                    "groups": ["sudo"],
+                    # No password exists to type: bothost and admins run `sudo -n`.
+                    "sudo": "ALL=(ALL) NOPASSWD:ALL",
+                    "shell": s.shell,
+                    "lock_passwd": True,
+                    "ssh_authorized_keys": list(s.admin_keys),
+                }],
+                "disable_root": True,
+                "locale": s.locale,
+                "timezone": s.timezone,
+            },
+        )
+
+    def checks(self, s: BaseSettings) -> list[Check]:
+        fingerprints = sorted(fingerprint(key) for key in s.admin_keys)
+        return [
+            Check(id="base-01", title="Admin may use sudo without a password",
+                  rationale="The admin has no password; sudo -n is how admins and bothost act as root.",
+                  expected="(ALL) NOPASSWD: ALL", command=("sudo", "-l", "-U", s.admin_user),
+                  evaluate=sudo_nopasswd),
+            Check(id="base-02", title="Admin password is locked",
+                  rationale="No password exists that could be guessed, phished or reused.",
+                  expected="L", command=("passwd", "--status", s.admin_user), evaluate=password_locked),
+            Check(id="base-03", title="Only the configured admin keys may log in",
+                  rationale="A key that is not in the stack config must not open the server.",
+                  expected=", ".join(fingerprints),
+                  command=("ssh-keygen", "-l", "-E", "sha256", "-f", f"{s.home}/.ssh/authorized_keys"),
+                  evaluate=key_fingerprints(fingerprints)),
+            Check(id="base-04", title="System locale", rationale="Tools and logs behave the same everywhere.",
+                  expected=s.locale, command=("localectl", "status"), evaluate=system_locale(s.locale)),
+            Check(id="base-05", title="Timezone",
+                  rationale="The reboot window and log timestamps are read in the configured zone.",
+                  expected=s.timezone, command=("timedatectl", "show", "--property=Timezone", "--value"),
+                  evaluate=expect_equal(s.timezone)),
+            Check(id="base-06", title="Journal is persistent and size-capped",
+                  rationale="Logs survive reboots for investigation, and cannot fill the disk.",
+                  expected=f"/var/log/journal, max <= {s.journal_max_use}",
+                  command=("journalctl", "--boot", "--identifier=systemd-journald", "--output=cat",
+                           "--no-pager"),
+                  evaluate=journal_persistent(s.journal_max_use)),
+            Check(id="base-07", title="cloud-init finished without errors",
+                  rationale="Every first-boot step ran; a failed step means hardening is missing.",
+                  expected="done, no errors", command=("cloud-init", "status", "--format", "json"),
+                  evaluate=cloud_init_done),
+        ]
+
+
+def sudo_nopasswd(result: CommandResult) -> Outcome:
+    """Parser of `sudo -l -U USER`: a rule grants ALL as root without a password."""
+    failure = failed(result)
+    if failure:
+        return failure
+    rules = [line.strip() for line in result.stdout.splitlines() if line.startswith((" ", "\t"))]
+    rules = [rule for rule in rules if rule.startswith("(")]
+    granted = any(re.fullmatch(r"\(ALL(\s*:\s*ALL)?\)\s+NOPASSWD:\s*ALL", rule) for rule in rules)
+    return Outcome(granted, "; ".join(rules) or "no sudo rules")
+
+
+def password_locked(result: CommandResult) -> Outcome:
+    """Parser of `passwd --status USER`: the status field is L (locked)."""
+    failure = failed(result)
+    if failure:
+        return failure
+    fields = result.stdout.split()
+    status = fields[1] if len(fields) > 1 else "?"
+    return Outcome(status == "L", status)
+
+
+def key_fingerprints(expected: list[str]) -> Parser:
+    """Parser of `ssh-keygen -l -f authorized_keys`: exactly the expected key fingerprints."""
+
+    def evaluate(result: CommandResult) -> Outcome:
+        failure = failed(result)
+        if failure:
+            return failure
+        seen = sorted(re.findall(r"\bSHA256:[A-Za-z0-9+/]+", result.stdout))
+        return Outcome(seen == sorted(expected), ", ".join(seen) or "no keys")
+
+    return evaluate
+
+
+def system_locale(expected: str) -> Parser:
+    """Parser of `localectl status`: the system LANG is `expected`."""
+
+    def evaluate(result: CommandResult) -> Outcome:
+        failure = failed(result)
+        if failure:
+            return failure
+        match = re.search(r"\bLANG=(\S+)", result.stdout)
+        actual = match.group(1) if match else "LANG unset"
+        return Outcome(actual == expected, actual)
+
+    return evaluate
+
+
+def journal_persistent(max_use: str) -> Parser:
+    """Parser of journald's own messages: the system journal is on /var/log/journal within the cap."""
+
+    def evaluate(result: CommandResult) -> Outcome:
+        failure = failed(result)
+        if failure:
+            return failure
+        found = re.findall(r"System Journal \((\S+)\) is \S+, max (\S+?),", result.stdout)
+        if not found:
+            return Outcome(False, "no system journal opened this boot (volatile storage?)")
+        path, limit = found[-1]
+        size = parse_size(limit)
+        passed = path.startswith("/var/log/journal/") and size is not None and 0 < size <= parse_size(max_use)
+        return Outcome(passed, f"{path}, max {limit}")
+
+    return evaluate
+
+
+def parse_size(text: str) -> float | None:
+    """A size as journald prints or reads it (e.g. 200.0M) in bytes, or None."""
+    match = re.fullmatch(r"([0-9.]+)([BKMGT]?)", text.strip())
+    return float(match.group(1)) * SIZE_UNITS[match.group(2) or "B"] if match else None
+
+
+def cloud_init_done(result: CommandResult) -> Outcome:
+    """Parser of `cloud-init status --format json` (22.4 and later): done, and no errors of any level."""
+    try:
+        status = json.loads(result.stdout)
+    except ValueError:
+        return Outcome(False, f"(exit {result.exit_status}) {(result.stderr or result.stdout).strip()}"[:200])
+    errors = list(status.get("errors") or [])
+    recoverable = status.get("recoverable_errors") or {}
+    errors += [f"{level}: {message}" for level, messages in sorted(recoverable.items())
+               for message in messages]
+    state = status.get("status", "?")
+    actual = state + (f"; {len(errors)} errors: " + " | ".join(errors) if errors else ", no errors")
+    return Outcome(state == "done" and not errors and result.exit_status == 0, actual[:400])

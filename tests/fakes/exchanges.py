@@ -1,0 +1,107 @@
+"""Local fake exchanges (http.server on 127.0.0.1) that check signatures, clocks and IP whitelists.
+
+A fake listens on one port per "door"; each door stands for a public IP the exchange would see (the host's
+static IP, this machine's IP), because on one machine every connection comes from 127.0.0.1. The rules of
+each exchange (signature, receive window, error codes, answers) live in exchange_rules.py.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+HOST_IP = "203.0.113.10"  # the host's static IP, as the fake exchange sees the host
+HERE_IP = "198.51.100.20"  # the machine running bothost, as the fake sees it
+
+
+@dataclass
+class KeyState:
+    """What the exchange knows about the key: permissions and whitelist (None: no IP restriction)."""
+
+    withdraw: bool = False
+    trade: bool = True
+    ip_list: list[str] | None = field(default_factory=lambda: [HOST_IP])
+    enforce_ip: bool = True  # refuse callers outside ip_list, as real exchanges do
+
+
+@dataclass
+class Request:
+    """One request as the fake received it."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+    caller_ip: str
+    host: str
+
+
+class FakeExchange:
+    """One fake exchange with one key; start doors with door(ip), stop with close()."""
+
+    def __init__(self, exchange: str, key: str, secret: str, passphrase: str = "", *,
+                 state: KeyState | None = None, clock_offset_ms: int = 0, bind: str = "127.0.0.1") -> None:
+        self.exchange, self.key, self.secret, self.passphrase = exchange, key, secret, passphrase
+        self.state = state or KeyState()
+        self.clock_offset_ms = clock_offset_ms
+        self.bind = bind
+        self.requests: list[Request] = []
+        self.last_nonce = 0
+        self.hold: threading.Event | None = None  # when set, signed requests wait for it (max 20 s)
+        self._servers: list[ThreadingHTTPServer] = []
+
+    def now_ms(self) -> int:
+        """The fake exchange's clock (ours plus the configured offset)."""
+        return int(time.time() * 1000) + self.clock_offset_ms
+
+    def ip_ok(self, caller_ip: str) -> bool:
+        """Whether the whitelist admits the caller."""
+        return self.state.ip_list is None or not self.state.enforce_ip or caller_ip in self.state.ip_list
+
+    def door(self, caller_ip: str) -> str:
+        """Listen on a new port whose callers count as coming from caller_ip; returns its base URL."""
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                parts = urlsplit(self.path)
+                request = Request(self.command, parts.path, parts.query, dict(self.headers.items()),
+                                  self.rfile.read(length), caller_ip, self.headers.get("Host", ""))
+                fake.requests.append(request)
+                if fake.hold is not None and not parts.path.lower().endswith(("time", "timestamp")):
+                    fake.hold.wait(20)
+                from fakes.exchange_rules import RULES
+
+                status, body = RULES[fake.exchange](fake, request)
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _serve
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        server = ThreadingHTTPServer((self.bind, 0), Handler)
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self._servers.append(server)
+        return f"http://{self.bind}:{server.server_address[1]}"
+
+    def port(self, base: str) -> int:
+        """The port of a door's base URL."""
+        return int(base.rsplit(":", 1)[1])
+
+    def close(self) -> None:
+        """Stop every door."""
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()

@@ -1,0 +1,108 @@
+"""The Pulumi program itself (__main__.py) run under mocks, as `pulumi up` runs it."""
+
+from __future__ import annotations
+
+import json
+import runpy
+from pathlib import Path
+
+import pulumi
+import pytest
+from infra_mocks import IPV4, resolve, settle, start, stop
+from pulumi.runtime.settings import get_root_resource
+
+import bothost.infra.host_keys as host_keys_module
+from bothost.hostkeys import fingerprint, generate_host_keys
+
+PROGRAM = Path(__file__).resolve().parent.parent / "__main__.py"
+ADMIN_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHM8p2zW3ZlsbqQcNq2BNa0RDk8vg9k3Jw+VslVkRqDs you@laptop"
+# Engine config as `pulumi config set --path` leaves it: every value a string, lists as JSON.
+CONFIG = {
+    "bothost:adminSshKeys": json.dumps([ADMIN_KEY]),
+    "bothost:adminCidrs": json.dumps(["198.51.100.7/32"]),
+    "bothost:sshPort": "22",
+    "bothost:ipv6": "false",
+    "hcloud:token": "tok-not-read-by-bothost",
+}
+
+
+@pytest.fixture(scope="module")
+def keys():
+    """One real host key generation for this module."""
+    return generate_host_keys()
+
+
+@pytest.fixture
+def run(monkeypatch, keys):
+    """Run __main__.py under fresh mocks with the given config; returns the recording monitor."""
+    monkeypatch.setattr(host_keys_module, "generate_host_keys", lambda: keys)
+
+    def go(config: dict[str, str]):
+        go.monitor = start(stack="prod", config=config)
+        runpy.run_path(str(PROGRAM), run_name="__main__")
+        return go.monitor
+
+    yield go
+    stop()
+
+
+def exports() -> dict[str, object]:
+    """The stack outputs the program exported, resolved."""
+    outputs = get_root_resource().outputs
+    settle(*outputs.values())
+    return {key: resolve(value)[0] for key, value in outputs.items()}
+
+
+def test_program_declares_the_host_and_exports_its_outputs(run, keys) -> None:
+    monitor = run(CONFIG)
+    values = exports()
+    assert sorted(values) == sorted(["whitelistIpv4", "sshCommand", "hostKeyFingerprints", "hostPublicKeys",
+                                     "adminUser", "sshPort", "serverId", "nextStep"])
+    assert values["whitelistIpv4"] == IPV4
+    assert values["sshCommand"] == f"ssh -p 22 bothost@{IPV4}"
+    assert values["hostPublicKeys"] == [keys.ed25519_public, keys.rsa_public]
+    assert values["hostKeyFingerprints"]["ed25519"] == fingerprint(keys.ed25519_public)
+    assert {r.type for r in monitor.registrations} >= {"bothost:index:BotHost", "hcloud:index/server:Server"}
+    assert all(r.name.startswith("bothost") for r in monitor.registrations)
+
+
+def test_program_exports_ipv6_when_enabled(run) -> None:
+    run({**CONFIG, "bothost:ipv6": "true"})
+    assert "whitelistIpv6" in exports()
+
+
+def test_hcloud_token_stays_out_of_everything_we_declare(run) -> None:
+    monitor = run(CONFIG)
+    exports()
+    for registration in monitor.registrations:
+        assert "tok-not-read-by-bothost" not in repr(registration.inputs), registration.name
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({"bothost:adminCidrs": json.dumps(["0.0.0.0/0"])}, "bothost:adminCidrs[0]"),
+    ({"bothost:sshport": "22"}, "did you mean bothost:sshPort?"),
+    ({"bothost:adminSshKeys": None}, "bothost:adminSshKeys = (not set): this key is required"),
+])
+def test_config_error_is_one_line_and_declares_nothing(run, change, expected) -> None:
+    config = {k: v for k, v in {**CONFIG, **change}.items() if v is not None}
+    with pytest.raises(pulumi.RunError) as caught:
+        run(config)
+    message = str(caught.value)
+    assert expected in message
+    assert "\n" not in message and "Traceback" not in message
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    settle()
+    assert get_root_resource().outputs == {}
+    assert run.monitor.registrations == []  # nothing but the root stack: no server, no IP, no key
+
+
+def test_exchange_secrets_reach_no_resource_and_no_output(run) -> None:
+    secrets = {"bothost:exchangeApiKey": "KEY-7f3a9c-visible-if-leaked",
+               "bothost:exchangeApiSecret": "SECRET-51b0e2-visible-if-leaked"}
+    config = {**CONFIG, "bothost:exchange": "binance", **secrets}
+    monitor = run(config)
+    values = exports()
+    assert monitor.registrations
+    seen = repr([r.inputs for r in monitor.registrations]) + repr(values)
+    for value in secrets.values():
+        assert value not in seen

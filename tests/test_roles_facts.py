@@ -1,0 +1,74 @@
+"""The shared output parsers of roles/facts.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from bothost.role import CommandResult
+from roles.facts import (
+    apt_config,
+    expect_mapping,
+    expect_units,
+    is_loopback,
+    key_values,
+    listeners,
+    sshd_options,
+    unit_states,
+)
+
+SSHD_T = "port 22\nhostkey /etc/ssh/a\nhostkey /etc/ssh/b\nPermitRootLogin no\n"
+SYSTEMCTL = ("Id=apt-daily.timer\nUnitFileState=enabled\nActiveState=active\n\n"
+             "Id=apt-daily-upgrade.timer\nUnitFileState=disabled\nActiveState=inactive\n")
+SS = (
+    'tcp   LISTEN 0      128          0.0.0.0:22        0.0.0.0:*    users:(("sshd",pid=512,fd=3))\n'
+    'tcp   LISTEN 0      4096   127.0.0.53%lo:53   0.0.0.0:*    users:(("systemd-resolve",pid=1,fd=14))\n'
+    'tcp   LISTEN 0      128             [::]:2222         [::]:*    users:(("sshd",pid=512,fd=4))\n'
+    'udp   UNCONN 0      0      0.0.0.0%eth0:68        0.0.0.0:*    users:(("dhclient",pid=300,fd=7))\n'
+)
+
+
+def test_sshd_options_collects_repeated_keys_and_lowercases() -> None:
+    assert sshd_options(SSHD_T) == {"port": ["22"], "hostkey": ["/etc/ssh/a", "/etc/ssh/b"],
+                                    "permitrootlogin": ["no"]}
+
+
+def test_apt_config_lists_scalars_and_case() -> None:
+    dump = ('DPkg::Options "";\nDPkg::Options:: "--force-confdef";\nDPkg::Options:: "--force-confold";\n'
+            'Unattended-Upgrade::Origins-Pattern "";\nAPT::Periodic::Unattended-Upgrade "1";\n')
+    config = apt_config(dump)
+    assert config.get("Dpkg::Options") == ["--force-confdef", "--force-confold"]
+    assert config.get("apt::periodic::unattended-upgrade") == ["1"]
+    assert config.get("Unattended-Upgrade::Origins-Pattern") is None  # cleared list: header only
+
+
+def test_key_values_and_units() -> None:
+    assert key_values("kernel.sysrq = 0\nnet.ipv4.ip_forward = 1\n") == {"kernel.sysrq": "0",
+                                                                         "net.ipv4.ip_forward": "1"}
+    assert unit_states(SYSTEMCTL)["apt-daily-upgrade.timer"]["ActiveState"] == "inactive"
+
+
+@pytest.mark.parametrize(("stdout", "status", "passed"), [
+    ("port 22\nhostkey /etc/ssh/a\nhostkey /etc/ssh/b\n", 0, True),
+    ("port 2222\nhostkey /etc/ssh/a\nhostkey /etc/ssh/b\n", 0, False),
+    ("port 22\nhostkey /etc/ssh/a\n", 0, False),  # a missing host key
+    ("port 22\nhostkey /etc/ssh/a\nhostkey /etc/ssh/b\nhostkey /etc/ssh/c\n", 0, False),  # an extra one
+    ("", 255, False),
+])
+def test_expect_mapping(stdout: str, status: int, passed: bool) -> None:
+    evaluate = expect_mapping(sshd_options, {"port": "22", "hostkey": ["/etc/ssh/a", "/etc/ssh/b"]})
+    assert evaluate(CommandResult(status, stdout, "boom")).passed is passed
+
+
+@pytest.mark.parametrize(("expected", "passed"), [
+    ({"apt-daily.timer": {"UnitFileState": "enabled", "ActiveState": "active"}}, True),
+    ({"apt-daily-upgrade.timer": {"UnitFileState": "enabled", "ActiveState": "active"}}, False),
+    ({"missing.timer": {"ActiveState": "active"}}, False),
+])
+def test_expect_units(expected: dict, passed: bool) -> None:
+    assert expect_units(expected)(CommandResult(0, SYSTEMCTL)).passed is passed
+
+
+def test_listeners_parse_ss_lines() -> None:
+    assert listeners(SS) == [("tcp", "0.0.0.0", 22, "sshd"), ("tcp", "127.0.0.53", 53, "systemd-resolve"),
+                             ("tcp", "::", 2222, "sshd"), ("udp", "0.0.0.0", 68, "dhclient")]
+    assert is_loopback("127.0.0.53") and is_loopback("::1") and not is_loopback("0.0.0.0")

@@ -1,0 +1,59 @@
+"""The kernel role: the sysctl file and the checks carry the same values; forwarding stays on for Docker."""
+
+from __future__ import annotations
+
+import pytest
+from role_specs import make_spec
+
+from bothost.role import CommandResult, RenderContext
+from bothost.templating import render
+from roles.kernel import KernelRole, KernelSettings
+
+
+def rendered_values(s: KernelSettings) -> dict[str, str]:
+    text = render("kernel/sysctl.conf.j2", s=s)
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    pairs = [line.split("=", 1) for line in lines]
+    keys = [key.strip() for key, _ in pairs]
+    assert len(keys) == len(set(keys)), "a key is set twice"
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+@pytest.mark.parametrize("ipv6", [False, True])
+def test_file_and_checks_agree(ipv6: bool) -> None:
+    s = KernelRole().settings(make_spec(ipv6=ipv6), RenderContext())
+    assert rendered_values(s) == s.expected()
+    checked = {}
+    for check in KernelRole().checks(s):
+        assert check.command[0] == "sysctl" and "-w" not in check.command
+        checked.update(dict.fromkeys(check.command[1:]))
+    assert set(checked) == set(s.expected())
+
+
+def test_docker_forwarding_kept_and_ipv6_follows_spec() -> None:
+    off = KernelRole().settings(make_spec(), RenderContext()).expected()
+    on = KernelRole().settings(make_spec(ipv6=True), RenderContext()).expected()
+    assert off["net.ipv4.ip_forward"] == on["net.ipv4.ip_forward"] == "1"
+    assert off["net.ipv6.conf.all.disable_ipv6"] == "1"
+    assert "net.ipv6.conf.all.disable_ipv6" not in on
+
+
+def sysctl_output(values: dict[str, str]) -> str:
+    return "".join(f"{key} = {value}\n" for key, value in values.items())
+
+
+def test_each_check_passes_on_hardened_and_fails_on_stock_values() -> None:
+    s = KernelSettings()
+    stock = {"net.ipv4.ip_forward": "0", "kernel.kptr_restrict": "0", "kernel.sysrq": "438",
+             "kernel.yama.ptrace_scope": "0", "fs.protected_fifos": "1", "net.ipv4.conf.all.rp_filter": "0",
+             "net.ipv4.conf.all.accept_redirects": "1", "net.core.bpf_jit_harden": "0",
+             "net.ipv4.tcp_rfc1337": "0", "net.ipv6.conf.all.disable_ipv6": "0"}
+    for check in KernelRole().checks(s):
+        keys = check.command[1:]
+        good = sysctl_output({key: s.expected()[key] for key in keys})
+        assert check.evaluate(CommandResult(0, good)).passed, check.id
+        bad = {key: stock.get(key, s.expected()[key]) for key in keys}
+        assert bad != {key: s.expected()[key] for key in keys}, f"{check.id}: no stock value to test against"
+        assert not check.evaluate(CommandResult(0, sysctl_output(bad))).passed, check.id
+        missing = CommandResult(255, "", f"sysctl: cannot stat /proc/sys/{keys[0]}: No such file")
+        assert not check.evaluate(missing).passed

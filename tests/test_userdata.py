@@ -1,0 +1,129 @@
+"""The composed user_data of all roles: valid for cloud-init, small enough, stable, and only our keys."""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from role_specs import ROOT, admin_key, make_spec, run
+from tools import cloud_init_schema_command
+
+from bothost.cli.options import load_spec
+from bothost.hostkeys import generate_host_keys
+from bothost.role import HostKeys, RenderContext
+from bothost.userdata import MAX_USER_DATA_BYTES, compose, render_user_data, role_checks
+from roles import all_roles
+from roles.ssh import PLACEHOLDER
+
+GOLDEN = Path(__file__).parent / "golden" / "example-user-data.yaml"
+REGENERATE = "BOTHOST_REGEN_GOLDEN"  # set to 1 to rewrite the golden file after an intended change
+PUBLIC_KEY = re.compile(r"(?:ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+|sk-\S+@openssh\.com) "
+                        r"(AAAA[0-9A-Za-z+/=]+)")
+
+
+@cache
+def host_keys() -> HostKeys:
+    return generate_host_keys()
+
+
+def rsa_admin_key(comment: str) -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=4096).public_key()
+    text = key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+    return f"{text} {comment}"
+
+
+@cache
+def largest_spec():
+    """The biggest realistic config: 10 admin keys (half RSA-4096), 20 CIDRs, Ubuntu, every option on."""
+    keys = [admin_key(f"admin{i}@laptop-{i:02d}.example.org") for i in range(5)]
+    keys += [rsa_admin_key(f"admin{i}@workstation-{i:02d}.example.org") for i in range(5, 10)]
+    cidrs = [f"198.51.{i}.0/24" for i in range(10)] + [f"2001:db8:{i:x}::/48" for i in range(10)]
+    return make_spec(image="ubuntu-24.04", adminSshKeys=keys, adminCidrs=cidrs, ipv6=True,
+                     restrictEgress=True, sshPort=2222, adminUser="operations",
+                     timezone="America/Argentina/Buenos_Aires")
+
+
+SPECS = {
+    "example": lambda: load_spec(ROOT / "Pulumi.example.yaml"),
+    "egress+ipv6": lambda: make_spec(restrictEgress=True, ipv6=True,
+                                     adminCidrs=["203.0.113.7/32", "2001:db8::/64"]),
+    "ubuntu": lambda: make_spec(image="ubuntu-24.04", sshPort=2200),
+    "largest": largest_spec,
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_cloud_init_accepts_user_data_with_real_host_keys(name: str, tmp_path: Path) -> None:
+    text = render_user_data(SPECS[name](), RenderContext(host_keys()))
+    path = tmp_path / "user-data"
+    path.write_text(text)
+    result = run([*cloud_init_schema_command(), str(path)])
+    assert result.returncode == 0 and "Valid cloud-config" in result.stdout, result.stdout + result.stderr
+
+
+def test_largest_config_fits_hetzner_limit() -> None:
+    size = len(render_user_data(largest_spec(), RenderContext(host_keys())).encode())
+    assert size <= MAX_USER_DATA_BYTES
+    print(f"largest user_data: {size} bytes of {MAX_USER_DATA_BYTES}")
+
+
+def test_render_is_byte_identical() -> None:
+    spec = SPECS["egress+ipv6"]()
+    keys = RenderContext(host_keys())
+    assert render_user_data(spec, keys) == render_user_data(spec, keys)
+    assert render_user_data(spec, RenderContext()) == render_user_data(spec, RenderContext())
+
+
+def test_golden_example() -> None:
+    text = render_user_data(load_spec(ROOT / "Pulumi.example.yaml"), RenderContext())
+    if os.environ.get(REGENERATE):
+        GOLDEN.write_text(text)
+    assert GOLDEN.read_text() == text, f"user_data changed; if intended, rerun with {REGENERATE}=1"
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_only_configured_admin_keys_and_our_host_keys(name: str) -> None:
+    spec = SPECS[name]()
+    keys = host_keys()
+    text = render_user_data(spec, RenderContext(keys))
+    allowed = {line.split()[1] for line in (*spec.host.admin_ssh_keys, keys.ed25519_public, keys.rsa_public)}
+    found = set(PUBLIC_KEY.findall(text))
+    assert found == allowed
+    document = yaml.safe_load(text)
+    (user,) = document["users"]
+    assert user["ssh_authorized_keys"] == list(spec.host.admin_ssh_keys)
+    assert "ssh_authorized_keys" not in document  # nothing for the default user or root
+
+
+def test_host_keys_real_or_placeholder() -> None:
+    spec = SPECS["example"]()
+    keys = host_keys()
+    real = render_user_data(spec, RenderContext(keys))
+    assert PLACEHOLDER not in real
+    assert yaml.safe_load(real)["ssh_keys"]["rsa_private"] == keys.rsa_private
+    preview = render_user_data(spec, RenderContext())
+    assert PLACEHOLDER in preview and "PRIVATE KEY" not in preview
+
+
+def test_every_role_appears_once_in_order() -> None:
+    names = [role.name for role in all_roles()]
+    host = ["base", "kernel", "ssh", "firewall", "time", "updates", "docker"]
+    assert [name for name in names if name in host] == host  # other roles (the bot) may follow
+    assert len(names) == len(set(names))
+    ids = [check.id for check in role_checks(SPECS["largest"](), RenderContext())]
+    assert len(ids) == len(set(ids))
+    paths = [entry["path"] for entry in compose(SPECS["largest"](), RenderContext())["write_files"]]
+    assert len(paths) == len(set(paths))
+
+
+def test_firewall_and_sshd_agree_on_the_port() -> None:
+    document = compose(make_spec(sshPort=2222), RenderContext())
+    files = {entry["path"]: entry["content"] for entry in document["write_files"]}
+    assert "\nPort 2222\n" in files["/etc/ssh/sshd_config.d/01-bothost.conf"]
+    assert "tcp dport 2222 ct state new ip saddr @admin_v4" in files["/etc/nftables.conf"]
