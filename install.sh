@@ -19,7 +19,7 @@ SUDO=""
 # What the rehearsal needs: qemu, an image built with debootstrap, a seed ISO, a static busybox for the demo bot.
 RUNTIME_PACKAGES="python3 python3-venv qemu-system-x86 qemu-utils debootstrap genisoimage e2fsprogs busybox-static openssh-client"
 # What the tests add: nft -c for rulesets, and cloud-init's and sshd's own validators (unpacked, not installed).
-TEST_PACKAGES="nftables python3-yaml python3-jsonschema python3-jinja2 python3-configobj python3-jsonpatch python3-requests python3-netifaces python3-oauthlib"
+TEST_PACKAGES="nftables shellcheck python3-yaml python3-jsonschema python3-jinja2 python3-configobj python3-jsonpatch python3-requests python3-netifaces python3-oauthlib"
 TOOLS_DIR="${BOTHOST_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/bothost/tools}"
 
 packages="$RUNTIME_PACKAGES"

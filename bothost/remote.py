@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import socket
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -90,7 +89,7 @@ class Remote:
             out = stdout_file.read().decode(errors="replace")
             err = stderr_file.read().decode(errors="replace")
             status = stdout_file.channel.recv_exit_status()
-        except (paramiko.SSHException, OSError, socket.timeout) as exc:
+        except (TimeoutError, paramiko.SSHException, OSError) as exc:
             raise RemoteError(f"{argv[0]} on {self.target.host}: connection failed: {exc}") from None
         return CommandResult(status, out, err)
 
@@ -100,7 +99,8 @@ class Remote:
         result = self.run(argv, stdin=stdin, sudo=sudo, timeout=timeout)
         if result.exit_status != 0:
             detail = (result.stderr.strip() or result.stdout.strip())[-500:]
-            raise RemoteError(f"{join(argv)} failed on {self.target.host} (exit {result.exit_status}): {detail}")
+            raise RemoteError(
+                f"{join(argv)} failed on {self.target.host} (exit {result.exit_status}): {detail}")
         return result
 
     def write_file(self, path: str, data: bytes, *, mode: str = "0600", owner: str = "root:root") -> None:

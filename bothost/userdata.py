@@ -30,7 +30,8 @@ def default_roles() -> list[Role]:
     return all_roles()
 
 
-def role_changes(spec: StackSpec, context: RenderContext, roles: Sequence[Role]) -> list[tuple[Role, Changes]]:
+def role_changes(spec: StackSpec, context: RenderContext,
+                 roles: Sequence[Role]) -> list[tuple[Role, Changes]]:
     """Each role with the changes it makes for this spec."""
     return [(role, role.changes(role.settings(spec, context))) for role in roles]
 

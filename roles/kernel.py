@@ -9,7 +9,9 @@ from bothost.role import Changes, Check, FileChange, RenderContext, Role
 from bothost.templating import render
 from roles.facts import describe, expect_mapping, key_values
 
-CONF_PATH = "/etc/sysctl.d/90-bothost.conf"  # sorts after the distribution's files, so these values win
+# sysctl applies files in name order across /etc and /usr/lib, the last value winning: this name sorts
+# after every distribution file, e.g. Debian's /usr/lib/sysctl.d/99-protect-links.conf (protected_fifos=1).
+CONF_PATH = "/etc/sysctl.d/99-zz-bothost.conf"
 
 
 @dataclass(frozen=True)

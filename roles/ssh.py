@@ -185,7 +185,7 @@ class SshRole(Role):
                   evaluate=moduli_at_least(s.min_dh_modulus_bits)),
             Check(id="ssh-12", title="sshd listens on the configured port",
                   rationale="The running daemon (not only its config file) serves the port admins use.",
-                  expected=f"sshd on port {s.port}", command=("ss", "-Hltnp"),
+                  expected=f"sshd on port {s.port}", command=("ss", "-Hltnup"),
                   evaluate=sshd_listening_on(s.port)),
             Check(id="ssh-13", title="Server offers only public-key authentication",
                   rationale="Seen from a client: no password or keyboard-interactive method is offered.",
@@ -223,7 +223,7 @@ def moduli_at_least(bits: int) -> Parser:
 
 
 def sshd_listening_on(port: int) -> Parser:
-    """Parser of `ss -Hltnp`: sshd listens on `port` and on no other port."""
+    """Parser of `ss -Hltnup`: sshd listens on `port` and on no other port."""
 
     def evaluate(result: CommandResult) -> Outcome:
         failure = failed(result)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
 import itertools
 import json
 import tarfile
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,7 @@ class FakeDockerHost:
     pull_error: str | None = None  # stderr of a failing docker pull
     unhealthy_images: set[str] = field(default_factory=set)  # image ids whose containers turn unhealthy
     fail_when: Callable[[list[str]], bool] | None = None  # raise RemoteError (an SSH drop) on this command
+    fail_after_stop: bool = False  # drop the connection inside the swap, after the old bot stopped
     images: dict[str, dict] = field(default_factory=dict)  # image id -> {"tags": set, "labels": dict}
     containers: dict[str, FakeContainer] = field(default_factory=dict)
     files: dict[str, tuple[bytes, str, str]] = field(default_factory=dict)  # path -> (data, mode, owner)
@@ -51,7 +54,9 @@ class FakeDockerHost:
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     # -- the Host protocol --------------------------------------------------------------------------------
-    def run(self, argv: Sequence[str], *, stdin: bytes | None = None, timeout: float = 120.0) -> CommandResult:
+    def run(
+        self, argv: Sequence[str], *, stdin: bytes | None = None, timeout: float = 120.0
+    ) -> CommandResult:
         argv = list(argv)
         assert all(isinstance(a, str) for a in argv), argv
         self.commands.append(argv)
@@ -62,7 +67,9 @@ class FakeDockerHost:
             raise RemoteError(f"{argv[0]} on fake: connection failed: [Errno 104] Connection reset by peer")
         return self._dispatch(argv, stdin)
 
-    def check(self, argv: Sequence[str], *, stdin: bytes | None = None, timeout: float = 120.0) -> CommandResult:
+    def check(
+        self, argv: Sequence[str], *, stdin: bytes | None = None, timeout: float = 120.0
+    ) -> CommandResult:
         result = self.run(argv, stdin=stdin, timeout=timeout)
         if result.exit_status != 0:
             raise RemoteError(f"{' '.join(argv)} failed: {result.stderr}")
@@ -73,7 +80,7 @@ class FakeDockerHost:
         self.files[path] = (data, mode, owner)
 
     def send_file(self, argv: Sequence[str], path: Path, *, timeout: float) -> CommandResult:
-        return self.run(list(argv) + ["<", str(path)], stdin=path.read_bytes())
+        return self.run([*list(argv), "<", str(path)], stdin=path.read_bytes())
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
@@ -97,7 +104,7 @@ class FakeDockerHost:
         """Names of running containers."""
         return sorted(c.name for c in self.containers.values() if c.running)
 
-    # -- the fake commands ------------------------------------------------------------------------------------
+    # -- the fake commands ----------------------------------------------------------------------------
     def _dispatch(self, argv: list[str], stdin: bytes | None) -> CommandResult:
         if argv[:2] == ["docker", "image"]:
             return self._image_inspect(argv[3])
@@ -107,28 +114,72 @@ class FakeDockerHost:
             return getattr(self, "_docker_" + argv[1])(argv[2:], stdin)
         if argv[0] == "write-file":
             return CommandResult(0, "")
+        if argv[0] == "sh" and argv[3] == "swap":
+            return self._swap(argv[4], argv[5], argv[8:])
         if argv[0] == "sh" and argv[3] == "hmac-key":
             key = self.files.setdefault(argv[4], (bytes(range(32)), "0600", "0:0"))[0]
             return CommandResult(0, key.hex())
         return getattr(self, "_" + argv[0].replace("-", "_"))(argv[1:])
 
+    def _swap(self, grace: str, new: str, olds: list[str]) -> CommandResult:
+        began = time.time()
+        for name in olds:
+            self._docker_stop(["--time", grace, name], None)
+        stopped = time.time()
+        if self.fail_after_stop:
+            self.fail_after_stop = False
+            raise RemoteError("sh on fake: connection failed: [Errno 104] Connection reset by peer")
+        self._docker_start([new], None)
+        ready = "" if self.containers[new].health == "unhealthy" else f"{time.time():.6f}\n"
+        return CommandResult(0, f"{began:.6f}\n{stopped:.6f}\n{time.time():.6f}\n{ready}")
+
     def _image_inspect(self, ref: str) -> CommandResult:
         for image_id, image in self.images.items():
             if ref == image_id or ref in image["tags"]:
-                return CommandResult(0, json.dumps([{"Id": image_id, "RepoTags": sorted(image["tags"]),
-                                                     "RepoDigests": [], "Config": {"Labels": image["labels"]}}]))
+                return CommandResult(
+                    0,
+                    json.dumps(
+                        [
+                            {
+                                "Id": image_id,
+                                "RepoTags": sorted(image["tags"]),
+                                "RepoDigests": [],
+                                "Config": {"Labels": image["labels"]},
+                            }
+                        ]
+                    ),
+                )
         return CommandResult(1, "[]", f"Error: No such image: {ref}")
 
     def _container_inspect(self, name: str) -> CommandResult:
         c = self.containers.get(name)
         if c is None:
             return CommandResult(1, "[]", f"Error: No such container: {name}")
-        health = {"Status": c.health} if c.health else None
-        return CommandResult(0, json.dumps([{
-            "Id": c.id, "Name": "/" + c.name, "Image": c.image_id,
-            "State": {"Status": c.status, "Running": c.running, "Health": health,
-                      "StartedAt": "2026-01-01T00:00:00Z", "FinishedAt": "0001-01-01T00:00:00Z"},
-            "Config": {"Labels": c.labels}}]))
+        health = None
+        if c.health:
+            passed = c.health == "healthy"
+            end = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            health = {"Status": c.health, "Log": [{"ExitCode": 0 if passed else 1, "End": end}]}
+        return CommandResult(
+            0,
+            json.dumps(
+                [
+                    {
+                        "Id": c.id,
+                        "Name": "/" + c.name,
+                        "Image": c.image_id,
+                        "State": {
+                            "Status": c.status,
+                            "Running": c.running,
+                            "Health": health,
+                            "StartedAt": "2026-01-01T00:00:00Z",
+                            "FinishedAt": "0001-01-01T00:00:00Z",
+                        },
+                        "Config": {"Labels": c.labels},
+                    }
+                ]
+            ),
+        )
 
     def _docker_pull(self, args: list[str], stdin: bytes | None) -> CommandResult:
         if self.pull_error is not None:
@@ -145,7 +196,9 @@ class FakeDockerHost:
             manifest = json.load(tar.extractfile("manifest.json"))
             config = tar.extractfile(manifest[0]["Config"]).read()
         image_id = "sha256:" + hashlib.sha256(config).hexdigest()
-        self.images.setdefault(image_id, {"tags": set(), "labels": {}})["tags"].update(manifest[0]["RepoTags"])
+        self.images.setdefault(image_id, {"tags": set(), "labels": {}})["tags"].update(
+            manifest[0]["RepoTags"]
+        )
         self.events.append("load")
         return CommandResult(0, f"Loaded image: {manifest[0]['RepoTags'][0]}\n")
 
@@ -182,13 +235,15 @@ class FakeDockerHost:
                 labels[key] = text
             index += 2
         if name in self.containers:
-            return CommandResult(125, "", f"Conflict. The container name \"/{name}\" is already in use")
+            return CommandResult(125, "", f'Conflict. The container name "/{name}" is already in use')
         image = args[index]
         result = self._image_inspect(image)
         if result.exit_status != 0:
             return CommandResult(125, "", f"Unable to find image '{image}' locally")
         image_id = json.loads(result.stdout)[0]["Id"]
-        self.containers[name] = FakeContainer(name, f"c{next(self._ids)}", image_id, labels, ["docker", "create", *args])
+        self.containers[name] = FakeContainer(
+            name, f"c{next(self._ids)}", image_id, labels, ["docker", "create", *args]
+        )
         self.events.append(f"create {name}")
         return CommandResult(0, self.containers[name].id + "\n")
 
@@ -252,4 +307,7 @@ class FakeDockerHost:
     def _rm(self, args: list[str]) -> CommandResult:
         for path in args[2:]:
             self.files.pop(path, None)
+            if args[0] == "-rf":
+                self.files = {p: v for p, v in self.files.items() if not p.startswith(path + "/")}
+                self.dirs.pop(path, None)
         return CommandResult(0, "")

@@ -115,9 +115,10 @@ class RecordingMonitor(MockMonitor):
         return found[0]
 
 
-def start(stack: str = "prod", config: dict[str, str] | None = None) -> RecordingMonitor:
+def start(stack: str = "prod", config: dict[str, str] | None = None,
+          secret_keys: list[str] | None = None) -> RecordingMonitor:
     """Fresh mocks, a fresh root stack and the given engine config (strings, as the engine gives them)."""
-    pulumi.runtime.set_all_config(dict(config or {}), [])
+    pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys or []))
     set_root_resource(None)
     monitor = RecordingMonitor(FakeHetzner())
     pulumi.runtime.set_mocks(monitor.mocks, project="bothost", stack=stack, preview=False, monitor=monitor)

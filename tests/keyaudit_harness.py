@@ -56,18 +56,33 @@ def assert_secret_free(texts: list[str], secrets: list[str]) -> None:
                 assert fragment not in text, f"secret fragment leaked: {text[:200]}"
 
 
-def run_audit(exchange: str, *, state: KeyState | None = None, offset_ms: int = 0, wrong_secret: bool = False,
-              allow_unrestricted: bool = False, static_ip: str = HOST_IP, api_base: str | None = None,
-              variant: str = "") -> Outcome:
+def run_audit(
+    exchange: str,
+    *,
+    state: KeyState | None = None,
+    offset_ms: int = 0,
+    wrong_secret: bool = False,
+    allow_unrestricted: bool = False,
+    static_ip: str = HOST_IP,
+    api_base: str | None = None,
+    variant: str = "",
+) -> Outcome:
     """One audit of `exchange` through LocalRemote (the host) and LocalRunner (this machine)."""
     secret = secret_for(exchange, variant)
     used = secret_for(exchange, variant + "wrong") if wrong_secret else secret
-    fake = FakeExchange(exchange, key_for(exchange), secret, passphrase_for(exchange), state=state,
-                        clock_offset_ms=offset_ms)
+    fake = FakeExchange(
+        exchange, key_for(exchange), secret, passphrase_for(exchange), state=state, clock_offset_ms=offset_ms
+    )
     host_base, here_base = fake.door(HOST_IP), fake.door(HERE_IP)
     passphrase = Secret(passphrase_for(exchange)) if passphrase_for(exchange) else None
-    spec = ExchangeSpec(exchange, api_base or host_base, allow_unrestricted, Secret(key_for(exchange)),
-                        Secret(used), passphrase)
+    spec = ExchangeSpec(
+        exchange,
+        api_base or host_base,
+        allow_unrestricted,
+        Secret(key_for(exchange)),
+        Secret(used),
+        passphrase,
+    )
     creds = Credentials(Secret(key_for(exchange)), Secret(used), passphrase)
     secrets = [key_for(exchange), secret, used] + ([passphrase_for(exchange)] if passphrase else [])
     try:
@@ -75,11 +90,18 @@ def run_audit(exchange: str, *, state: KeyState | None = None, offset_ms: int = 
             result = audit(spec, creds, remote, static_ip, here=LocalRunner(), here_api_base=here_base)
     finally:
         fake.close()
-    texts = [result.render(), json.dumps(result.host_report), json.dumps(result.here_report), *remote.commands,
-             repr(result), repr(spec), repr(creds)]
+    texts = [
+        result.render(),
+        json.dumps(result.host_report),
+        json.dumps(result.here_report),
+        *remote.commands,
+        repr(result),
+        repr(spec),
+        repr(creds),
+    ]
     try:
         result.raise_if_refused()
-    except Exception as error:  # noqa: BLE001 - the refusal text is checked too
+    except Exception as error:
         texts.append(str(error))
     assert_secret_free(texts, secrets)
     return Outcome(result, remote, fake, secrets)

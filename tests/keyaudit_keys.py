@@ -1,4 +1,4 @@
-"""Key material for the key-audit tests: one realistic secret per exchange (Coinbase: real EC/Ed25519 keys)."""
+"""Key material for the key-audit tests: a realistic secret per exchange (Coinbase: real EC/Ed25519 keys)."""
 
 from __future__ import annotations
 
@@ -15,14 +15,20 @@ PASSPHRASE = "Pass-Phrase-Sentinel-7d1c"
 def _ec_pem(seed: str) -> str:
     scalar = int.from_bytes(hashlib.sha256(seed.encode()).digest(), "big") % (2**255)
     key = ec.derive_private_key(scalar, ec.SECP256R1())
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                             serialization.NoEncryption()).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode()
 
 
 def _ed25519_b64(seed: str) -> str:
     raw = hashlib.sha256(seed.encode()).digest()
-    public = ed25519.Ed25519PrivateKey.from_private_bytes(raw).public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    public = (
+        ed25519.Ed25519PrivateKey.from_private_bytes(raw)
+        .public_key()
+        .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    )
     return base64.b64encode(raw + public).decode()
 
 

@@ -33,7 +33,12 @@ def test_unset_means_no_bot() -> None:
 def test_generic_defaults() -> None:
     spec = bot(GENERIC)
     assert (spec.preset, spec.stop_grace_period, spec.memory_bytes, spec.cpus, spec.data_dir) == (
-        "generic", 90, 1024**3, 1.0, DEFAULT_DATA_DIR)
+        "generic",
+        90,
+        1024**3,
+        1.0,
+        DEFAULT_DATA_DIR,
+    )
     assert spec.pinned and spec.warnings() == []
 
 
@@ -48,45 +53,51 @@ def test_archive_images_are_not_warned_about() -> None:
     assert bot({"image": "bothost-demo:1", "imageArchive": "/tmp/demo.tar"}).warnings() == []
 
 
-@pytest.mark.parametrize(("field", "value", "expected"), [
-    ("stopGracePeriod", "2m", 120),
-    ("stopGracePeriod", 30, 30),
-    ("stopGracePeriod", "45s", 45),
-    ("memory", "512m", 512 * 1024**2),
-    ("memory", "2g", 2 * 1024**3),
-    ("cpus", "0.5", 0.5),
-    ("cpus", 2, 2.0),
-    ("env", {"LOG_LEVEL": "info", "DRY_RUN": True}, (("DRY_RUN", "True"), ("LOG_LEVEL", "info"))),
-    ("args", ["--dry-run"], ("--dry-run",)),
-    ("user", "1001:1001", "1001:1001"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("stopGracePeriod", "2m", 120),
+        ("stopGracePeriod", 30, 30),
+        ("stopGracePeriod", "45s", 45),
+        ("memory", "512m", 512 * 1024**2),
+        ("memory", "2g", 2 * 1024**3),
+        ("cpus", "0.5", 0.5),
+        ("cpus", 2, 2.0),
+        ("env", {"LOG_LEVEL": "info", "DRY_RUN": True}, (("DRY_RUN", "True"), ("LOG_LEVEL", "info"))),
+        ("args", ["--dry-run"], ("--dry-run",)),
+        ("user", "1001:1001", "1001:1001"),
+    ],
+)
 def test_accepted_values(field: str, value: object, expected: object) -> None:
     attribute = {"stopGracePeriod": "stop_grace_period", "memory": "memory_bytes"}.get(field, field)
     assert getattr(bot({**GENERIC, field: value}), attribute) == expected
 
 
-@pytest.mark.parametrize(("value", "key", "problem"), [
-    ({"preset": "gekko"}, "bothost:bot.preset", "unknown preset"),
-    ({"preset": "generic"}, "bothost:bot.image", "needs an image"),
-    ({"image": "Bad/Name:tag"}, "bothost:bot.image", "not a valid image reference"),
-    ({"image": "bot@sha256:abc"}, "bothost:bot.image", "not a valid image reference"),
-    ({**GENERIC, "colour": "red"}, "bothost:bot.colour", "unknown bot field"),
-    ({**GENERIC, "stopGracePeriod": 0}, "bothost:bot.stopGracePeriod", "1 to 3600"),
-    ({**GENERIC, "stopGracePeriod": "soon"}, "bothost:bot.stopGracePeriod", "1 to 3600"),
-    ({**GENERIC, "memory": "12m"}, "bothost:bot.memory", "at least 64m"),
-    ({**GENERIC, "memory": "lots"}, "bothost:bot.memory", "at least 64m"),
-    ({**GENERIC, "cpus": 0}, "bothost:bot.cpus", "0.05 to 64"),
-    ({**GENERIC, "dataDir": "relative/path"}, "bothost:bot.dataDir", "absolute path"),
-    ({**GENERIC, "dataDir": "/srv/../etc"}, "bothost:bot.dataDir", "absolute path"),
-    ({**GENERIC, "dataDir": "/etc/bot"}, "bothost:bot.dataDir", "system directory"),
-    ({**GENERIC, "env": {"API_KEY": "x"}}, "bothost:bot.env.API_KEY", "looks like a secret"),
-    ({**GENERIC, "env": {"1BAD": "x"}}, "bothost:bot.env.1BAD", "not an environment variable name"),
-    ({**GENERIC, "env": ["A=1"]}, "bothost:bot.env", "expected an object"),
-    ({**GENERIC, "args": "trade"}, "bothost:bot.args", "list of strings"),
-    ({**GENERIC, "user": "0:0"}, "bothost:bot.user", "root in the container is refused"),
-    ({**GENERIC, "user": "bot"}, "bothost:bot.user", "numeric uid:gid"),
-    ({"preset": "hummingbot", "user": "1000:1000"}, "bothost:bot.user", "fixes the user"),
-])
+@pytest.mark.parametrize(
+    ("value", "key", "problem"),
+    [
+        ({"preset": "gekko"}, "bothost:bot.preset", "unknown preset"),
+        ({"preset": "generic"}, "bothost:bot.image", "needs an image"),
+        ({"image": "Bad/Name:tag"}, "bothost:bot.image", "not a valid image reference"),
+        ({"image": "bot@sha256:abc"}, "bothost:bot.image", "not a valid image reference"),
+        ({**GENERIC, "colour": "red"}, "bothost:bot.colour", "unknown bot field"),
+        ({**GENERIC, "stopGracePeriod": 0}, "bothost:bot.stopGracePeriod", "1 to 3600"),
+        ({**GENERIC, "stopGracePeriod": "soon"}, "bothost:bot.stopGracePeriod", "1 to 3600"),
+        ({**GENERIC, "memory": "12m"}, "bothost:bot.memory", "at least 64m"),
+        ({**GENERIC, "memory": "lots"}, "bothost:bot.memory", "at least 64m"),
+        ({**GENERIC, "cpus": 0}, "bothost:bot.cpus", "0.05 to 64"),
+        ({**GENERIC, "dataDir": "relative/path"}, "bothost:bot.dataDir", "absolute path"),
+        ({**GENERIC, "dataDir": "/srv/../etc"}, "bothost:bot.dataDir", "absolute path"),
+        ({**GENERIC, "dataDir": "/etc/bot"}, "bothost:bot.dataDir", "system directory"),
+        ({**GENERIC, "env": {"API_KEY": "x"}}, "bothost:bot.env.API_KEY", "looks like a secret"),
+        ({**GENERIC, "env": {"1BAD": "x"}}, "bothost:bot.env.1BAD", "not an environment variable name"),
+        ({**GENERIC, "env": ["A=1"]}, "bothost:bot.env", "expected an object"),
+        ({**GENERIC, "args": "trade"}, "bothost:bot.args", "list of strings"),
+        ({**GENERIC, "user": "0:0"}, "bothost:bot.user", "root in the container is refused"),
+        ({**GENERIC, "user": "bot"}, "bothost:bot.user", "numeric uid:gid"),
+        ({"preset": "hummingbot", "user": "1000:1000"}, "bothost:bot.user", "fixes the user"),
+    ],
+)
 def test_rejected_values_name_key_and_fix(value: dict, key: str, problem: str) -> None:
     with pytest.raises(ConfigError) as caught:
         bot(value, {"apiPassword": "pw", "configPassword": "pw"})
@@ -95,7 +106,9 @@ def test_rejected_values_name_key_and_fix(value: dict, key: str, problem: str) -
     assert caught.value.fix
 
 
-@pytest.mark.parametrize(("preset", "needed"), [("freqtrade", "apiPassword"), ("hummingbot", "configPassword")])
+@pytest.mark.parametrize(
+    ("preset", "needed"), [("freqtrade", "apiPassword"), ("hummingbot", "configPassword")]
+)
 def test_presets_require_their_secret(preset: str, needed: str) -> None:
     with pytest.raises(ConfigError) as caught:
         bot({"preset": preset})
@@ -137,7 +150,11 @@ def test_secrets_without_bot_are_an_error() -> None:
 def test_spec_wiring() -> None:
     keys = known_keys()
     assert "bothost:bot" in keys and "bothost:botSecrets" in keys
-    base = {"bothost:adminSshKeys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHM8p2zW3ZlsbqQcNq2BNa0RDk8vg9k3Jw+VslVkRqDs"],
-            "bothost:adminCidrs": ["203.0.113.7/32"]}
+    base = {
+        "bothost:adminSshKeys": [
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHM8p2zW3ZlsbqQcNq2BNa0RDk8vg9k3Jw+VslVkRqDs"
+        ],
+        "bothost:adminCidrs": ["203.0.113.7/32"],
+    }
     assert parse_spec(base).bot is None
     assert parse_spec({**base, "bothost:bot": GENERIC}).bot.image == GENERIC["image"]

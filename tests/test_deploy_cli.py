@@ -28,9 +28,11 @@ def test_help(verb: str) -> None:
 def stack_file(tmp_path: Path, bot: dict | None) -> Path:
     """A stack file with encrypted exchange keys, and optionally a bot."""
     config: dict[str, object] = {
-        "bothost:adminSshKeys": [default_key()], "bothost:adminCidrs": ["203.0.113.7/32"],
+        "bothost:adminSshKeys": [default_key()],
+        "bothost:adminCidrs": ["203.0.113.7/32"],
         "bothost:exchange": "binance",
-        "bothost:exchangeApiKey": {"secure": "v1:AAAA"}, "bothost:exchangeApiSecret": {"secure": "v1:BBBB"},
+        "bothost:exchangeApiKey": {"secure": "v1:AAAA"},
+        "bothost:exchangeApiSecret": {"secure": "v1:BBBB"},
     }
     if bot is not None:
         config["bothost:bot"] = bot

@@ -1,4 +1,4 @@
-"""The demo bot image: reproducible tarballs, and a bot script that really handles SIGTERM (run on busybox)."""
+"""The demo bot image: reproducible tarballs, and a bot script that really handles SIGTERM (on busybox)."""
 
 from __future__ import annotations
 
@@ -64,8 +64,12 @@ def test_bot_script_heartbeats_reads_secret_quietly_and_stops_on_sigterm(tmp_pat
     secret.write_text("do-not-print-me")
     script = tmp_path / "run.sh"
     script.write_text(BOT_SCRIPT.format(version="t"))
-    env = {"PATH": os.environ["PATH"], "BOT_STATE_DIR": str(tmp_path), "BOT_SECRET_FILE": str(secret),
-           "BOT_STOP_SECONDS": "1"}
+    env = {
+        "PATH": os.environ["PATH"],
+        "BOT_STATE_DIR": str(tmp_path),
+        "BOT_SECRET_FILE": str(secret),
+        "BOT_STOP_SECONDS": "1",
+    }
     heartbeat = Path("/tmp/heartbeat")
     before = heartbeat.stat().st_mtime if heartbeat.exists() else 0
     bot = subprocess.Popen([str(BUSYBOX), "sh", str(script)], env=env, stdout=subprocess.PIPE, text=True)

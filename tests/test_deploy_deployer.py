@@ -25,10 +25,19 @@ SECRET_VALUES = (API_KEY, API_SECRET, TELEGRAM)
 
 def settings(image: str = "bothost-demo:1", **changes: object) -> BotSettings:
     """Generic demo-bot settings."""
-    base = BotSettings(preset="generic", image=image, entrypoint=None, args=None, env=(("MODE", "demo"),),
-                       user="1000:1000", data_dir="/srv/bothost/data",
-                       data_mounts=(Mount("/srv/bothost/data", "/data", False),),
-                       secret_names=("telegramToken",), health_cmd="true", stop_grace_period=90)
+    base = BotSettings(
+        preset="generic",
+        image=image,
+        entrypoint=None,
+        args=None,
+        env=(("MODE", "demo"),),
+        user="1000:1000",
+        data_dir="/srv/bothost/data",
+        data_mounts=(Mount("/srv/bothost/data", "/data", False),),
+        secret_names=("telegramToken",),
+        health_cmd="true",
+        stop_grace_period=90,
+    )
     return dataclasses.replace(base, **changes)
 
 
@@ -38,8 +47,13 @@ def archives(tmp_path: Path):
     return [inspect_archive(write_demo_image(tmp_path / f"v{v}.tar", version=str(v))) for v in (1, 2)]
 
 
-def run(host: FakeDockerHost, s: BotSettings | None = None, archive=None, secrets: BotSecrets = SECRETS,
-        **kwargs: object):
+def run(
+    host: FakeDockerHost,
+    s: BotSettings | None = None,
+    archive=None,
+    secrets: BotSecrets = SECRETS,
+    **kwargs: object,
+):
     """Deploy, collecting the progress notes; returns (result, notes)."""
     notes: list[str] = []
     result = deploy(host, s or settings(), secrets, archive=archive, note=notes.append, **kwargs)
@@ -58,11 +72,16 @@ def test_first_deploy_from_archive(archives) -> None:
     result, notes = run(host, archive=archives[0])
     assert host.running() == ["bothost-bot"]
     assert host.containers["bothost-bot"].image_id == archives[0].image_id
-    assert host.events[:1] == ["load"] and host.events[-2:] == ["rename bothost-bot-next bothost-bot",
-                                                                "start bothost-bot"]
+    assert host.events[:1] == ["load"] and host.events[-2:] == [
+        "rename bothost-bot-next bothost-bot",
+        "start bothost-bot",
+    ]
     assert set(result.actions) >= {"image", "directory", "secrets", "start"}
-    for name, value in (("exchange_api_key", API_KEY), ("exchange_api_secret", API_SECRET),
-                        ("telegramToken", TELEGRAM)):
+    for name, value in (
+        ("exchange_api_key", API_KEY),
+        ("exchange_api_secret", API_SECRET),
+        ("telegramToken", TELEGRAM),
+    ):
         assert host.files[f"/etc/bothost/secrets/bot/{name}"] == (value.encode(), "0400", "1000:1000")
     assert host.dirs["/etc/bothost/secrets"] == ("0700", "0:0")
     assert host.dirs["/etc/bothost/secrets/bot"] == ("0700", "1000:1000")
@@ -85,8 +104,11 @@ def test_unchanged_rerun_changes_nothing(archives) -> None:
     assert any(n.startswith("no change") for n in notes)
     assert host.audit_lines[-1].split()[2] == "bot.no-change"
     mutating = {"write-file", "mkdir", "chown", "chmod", "rm"}
-    assert not [c for c in host.commands[first:] if c[0] in mutating or c[:2] in (["docker", "create"],
-                                                                               ["docker", "stop"])]
+    assert not [
+        c
+        for c in host.commands[first:]
+        if c[0] in mutating or c[:2] in (["docker", "create"], ["docker", "stop"])
+    ]
 
 
 def test_redeploy_pulls_first_then_swaps_with_full_grace(archives) -> None:
@@ -94,9 +116,14 @@ def test_redeploy_pulls_first_then_swaps_with_full_grace(archives) -> None:
     run(host, archive=archives[0])
     host.events.clear()
     result, _ = run(host, archive=archives[1])
-    assert host.events == ["load", "create bothost-bot-next", "stop bothost-bot --time 90",
-                           "rename bothost-bot bothost-bot-prev", "rename bothost-bot-next bothost-bot",
-                           "start bothost-bot"]
+    assert host.events == [
+        "load",
+        "create bothost-bot-next",
+        "rename bothost-bot bothost-bot-prev",
+        "rename bothost-bot-next bothost-bot",
+        "stop bothost-bot-prev --time 90",
+        "start bothost-bot",
+    ]
     assert host.running() == ["bothost-bot"]
     assert host.containers["bothost-bot"].image_id == archives[1].image_id
     assert host.containers["bothost-bot-prev"].image_id == archives[0].image_id
@@ -109,18 +136,26 @@ def test_rotated_secret_redeploys_and_label_does_not_contain_it(archives) -> Non
     old_hash = host.containers["bothost-bot"].labels["bothost.spec"]
     rotated = dataclasses.replace(SECRETS, exchange_api_secret=Secret("rotated-secret-value-77"))
     result, notes = run(host, archive=archives[0], secrets=rotated)
-    assert "secrets" in result.actions and "start" in result.actions
+    assert "secrets" in result.actions and "swap" in result.actions
     assert host.files["/etc/bothost/secrets/bot/exchange_api_secret"][0] == b"rotated-secret-value-77"
     assert host.containers["bothost-bot"].labels["bothost.spec"] != old_hash
     assert "rotated-secret-value-77" not in host.wire_text() + "".join(notes)
 
 
-@pytest.mark.parametrize(("stderr", "message"), [
-    ("Error response from daemon: Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup "
-     "registry-1.docker.io: no such host", "cannot reach the registry"),
-    ("Error response from daemon: manifest for me/bot:nope not found: manifest unknown",
-     "the registry has no image"),
-])
+@pytest.mark.parametrize(
+    ("stderr", "message"),
+    [
+        (
+            'Error response from daemon: Get "https://registry-1.docker.io/v2/": dial tcp: lookup '
+            "registry-1.docker.io: no such host",
+            "cannot reach the registry",
+        ),
+        (
+            "Error response from daemon: manifest for me/bot:nope not found: manifest unknown",
+            "the registry has no image",
+        ),
+    ],
+)
 def test_failed_pull_leaves_the_old_bot_running(stderr: str, message: str) -> None:
     host = FakeDockerHost(registry={"me/bot:v1": "sha256:" + "1" * 64})
     run(host, settings("me/bot:v1"))
@@ -157,17 +192,24 @@ def test_rootfs_archive_is_imported_once(tmp_path: Path) -> None:
 
 def mutating(argv: list[str]) -> bool:
     """Commands that change the host (the points where an SSH drop hurts)."""
-    return argv[0] in ("write-file", "mkdir", "chown", "chmod", "rm") or (
-        argv[0] == "docker" and argv[1] in ("load", "tag", "create", "stop", "rm", "rename", "start"))
+    return (
+        argv[0] in ("write-file", "mkdir", "chown", "chmod", "rm")
+        or argv[:4] == ["sh", "-c", argv[2], "swap"]
+        or (argv[0] == "docker" and argv[1] in ("load", "tag", "create", "stop", "rm", "rename", "start"))
+    )
 
 
 def test_ssh_drop_at_every_step_converges_on_the_next_run(archives) -> None:
     reference = FakeDockerHost()
     run(reference, archive=archives[0])
     reference.commands.clear()
-    run(reference, archive=archives[1], secrets=dataclasses.replace(SECRETS, bot={"telegramToken": Secret("t2")}))
+    run(
+        reference,
+        archive=archives[1],
+        secrets=dataclasses.replace(SECRETS, bot={"telegramToken": Secret("t2")}),
+    )
     steps = [c for c in reference.commands if mutating(c)]
-    assert len(steps) >= 8
+    assert len(steps) >= 7
     for index in range(len(steps)):
         host = FakeDockerHost()
         run(host, archive=archives[0])
@@ -184,6 +226,18 @@ def test_ssh_drop_at_every_step_converges_on_the_next_run(archives) -> None:
         assert host.files["/etc/bothost/secrets/bot/telegramToken"][0] == b"t2"
         again, _ = run(host, archive=archives[1], secrets=new_secrets)
         assert again.actions == [], index
+
+
+def test_ssh_drop_after_the_old_bot_stopped_converges(archives) -> None:
+    host = FakeDockerHost()
+    run(host, archive=archives[0])
+    host.fail_after_stop = True
+    with pytest.raises(RemoteError):
+        run(host, archive=archives[1])
+    assert host.running() == []  # the window an interrupted swap leaves; the next run closes it
+    result, _ = run(host, archive=archives[1])
+    assert result.actions == ["start"] and host.running() == ["bothost-bot"]
+    assert host.containers["bothost-bot"].image_id == archives[1].image_id
 
 
 def test_unhealthy_new_version_rolls_back(archives) -> None:

@@ -10,47 +10,84 @@ from bothost.deploy.facts import parse_container, parse_image, parse_sha256sum, 
 from bothost.errors import RemoteError
 from bothost.role import CommandResult
 
-CONTAINER = [{"Id": "abc", "Name": "/bothost-bot", "Image": "sha256:1",
-              "State": {"Status": "running", "Running": True, "Health": {"Status": "healthy"},
-                        "StartedAt": "2026-01-01T00:00:00Z", "FinishedAt": "0001-01-01T00:00:00Z"},
-              "Config": {"Labels": {"bothost.spec": "f00d"}}}]
+CONTAINER = [
+    {
+        "Id": "abc",
+        "Name": "/bothost-bot",
+        "Image": "sha256:1",
+        "State": {
+            "Status": "running",
+            "Running": True,
+            "Health": {"Status": "healthy"},
+            "StartedAt": "2026-01-01T00:00:00Z",
+            "FinishedAt": "0001-01-01T00:00:00Z",
+        },
+        "Config": {"Labels": {"bothost.spec": "f00d"}},
+    }
+]
 
 
 def test_container_fact() -> None:
     fact = parse_container(CommandResult(0, json.dumps(CONTAINER)))
     assert (fact.name, fact.running, fact.health, fact.spec_hash, fact.image_id) == (
-        "bothost-bot", True, "healthy", "f00d", "sha256:1")
+        "bothost-bot",
+        True,
+        "healthy",
+        "f00d",
+        "sha256:1",
+    )
 
 
 def test_container_without_health_or_labels() -> None:
-    data = [{"Id": "x", "Name": "/n", "Image": "i", "State": {"Status": "exited"}, "Config": {"Labels": None}}]
+    data = [
+        {"Id": "x", "Name": "/n", "Image": "i", "State": {"Status": "exited"}, "Config": {"Labels": None}}
+    ]
     fact = parse_container(CommandResult(0, json.dumps(data)))
     assert (fact.running, fact.health, fact.spec_hash) == (False, None, None)
 
 
-@pytest.mark.parametrize("stderr", ["Error: No such container: bothost-bot", "Error: No such object: x",
-                                    "Error response from daemon: No such image: me/bot:1"])
+@pytest.mark.parametrize(
+    "stderr",
+    [
+        "Error: No such container: bothost-bot",
+        "Error: No such object: x",
+        "Error response from daemon: No such image: me/bot:1",
+    ],
+)
 def test_missing_objects_are_none(stderr: str) -> None:
     assert parse_container(CommandResult(1, "[]", stderr)) is None
     assert parse_image(CommandResult(1, "[]", stderr)) is None
 
 
-@pytest.mark.parametrize("result", [
-    CommandResult(1, "", "Cannot connect to the Docker daemon at unix:///var/run/docker.sock"),
-    CommandResult(0, "not json"),
-    CommandResult(0, "[]"),
-])
+@pytest.mark.parametrize(
+    "result",
+    [
+        CommandResult(1, "", "Cannot connect to the Docker daemon at unix:///var/run/docker.sock"),
+        CommandResult(0, "not json"),
+        CommandResult(0, "[]"),
+    ],
+)
 def test_other_failures_raise(result: CommandResult) -> None:
     with pytest.raises(RemoteError):
         parse_container(result)
 
 
 def test_image_fact() -> None:
-    data = [{"Id": "sha256:2", "RepoTags": ["me/bot:1"], "RepoDigests": ["me/bot@sha256:3"],
-             "Config": {"Labels": {"bothost.archive": "ab"}}}]
+    data = [
+        {
+            "Id": "sha256:2",
+            "RepoTags": ["me/bot:1"],
+            "RepoDigests": ["me/bot@sha256:3"],
+            "Config": {"Labels": {"bothost.archive": "ab"}},
+        }
+    ]
     fact = parse_image(CommandResult(0, json.dumps(data)))
     assert (fact.id, fact.tags, fact.repo_digests, fact.labels) == (
-        "sha256:2", ("me/bot:1",), ("me/bot@sha256:3",), {"bothost.archive": "ab"})
+        "sha256:2",
+        ("me/bot:1",),
+        ("me/bot@sha256:3",),
+        {"bothost.archive": "ab"},
+    )
 
 
 def test_sha256sum_and_stat() -> None:
@@ -58,5 +95,7 @@ def test_sha256sum_and_stat() -> None:
     sums = CommandResult(1, f"{digest}  /etc/bothost/secrets/bot/a\n", "sha256sum: b: No such file")
     assert parse_sha256sum(sums) == {"a": digest}
     stat = CommandResult(0, "/etc/bothost/secrets 700 0:0\n/srv/bothost/data 750 1000:1000\n")
-    assert parse_stat(stat) == {"/etc/bothost/secrets": ("0700", "0:0"),
-                                "/srv/bothost/data": ("0750", "1000:1000")}
+    assert parse_stat(stat) == {
+        "/etc/bothost/secrets": ("0700", "0:0"),
+        "/srv/bothost/data": ("0750", "1000:1000"),
+    }

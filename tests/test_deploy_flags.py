@@ -17,8 +17,16 @@ DIGEST = "sha256:" + "b" * 64
 def settings(preset: str = "generic", **bot: object) -> BotSettings:
     """BotSettings for a preset and bot fields."""
     value = {"preset": preset, **({"image": f"me/bot@{DIGEST}"} if preset == "generic" else {}), **bot}
-    return bot_settings(parse_bot(RawConfig({"bothost:bot": value, "bothost:botSecrets": {
-        "apiPassword": "pw-1234567890", "configPassword": "pw-0987654321"}})))
+    return bot_settings(
+        parse_bot(
+            RawConfig(
+                {
+                    "bothost:bot": value,
+                    "bothost:botSecrets": {"apiPassword": "pw-1234567890", "configPassword": "pw-0987654321"},
+                }
+            )
+        )
+    )
 
 
 def pairs(flags: list[str]) -> list[tuple[str, str]]:
@@ -45,29 +53,59 @@ ALWAYS = [
 ]
 
 
-@pytest.mark.parametrize(("s", "expected", "absent"), [
-    (settings(), ALWAYS + [
-        ("--user", "1000:1000"), ("--pids-limit", "512"), ("--memory", str(1024**3)),
-        ("--memory-swap", str(1024**3)), ("--cpus", "1"), ("--stop-timeout", "90"),
-        ("--mount", "type=bind,source=/srv/bothost/data,target=/data"),
-        ("--tmpfs", "/tmp:rw,noexec,nosuid,nodev,size=64m"),
-    ], ["--publish", "--entrypoint", "--env", "--privileged", "--network", "--cap-add"]),
-    (settings(memory="512m", cpus=0.25, stopGracePeriod="2m", env={"LOG_LEVEL": "debug"}), ALWAYS + [
-        ("--memory", str(512 * 1024**2)), ("--cpus", "0.25"), ("--stop-timeout", "120"),
-        ("--env", "LOG_LEVEL=debug"),
-    ], ["--publish"]),
-    (settings("freqtrade"), ALWAYS + [
-        ("--user", "1000:1000"), ("--publish", "127.0.0.1:8080:8080/tcp"),
-        ("--mount", "type=bind,source=/srv/bothost/data,target=/freqtrade/user_data"),
-    ], ["--entrypoint", "--env"]),
-    (settings("hummingbot", dataDir="/srv/hb"), ALWAYS + [
-        ("--entrypoint", "/bin/bash"),
-        ("--mount", "type=bind,source=/srv/hb/conf,target=/home/hummingbot/conf"),
-        ("--mount", "type=bind,source=/srv/hb/logs,target=/home/hummingbot/logs"),
-        ("--mount", "type=bind,source=/srv/hb/data,target=/home/hummingbot/data"),
-    ], ["--user", "--publish"]),
-    (settings(command=["/bin/sh", "/bot/run.sh"]), ALWAYS + [("--entrypoint", "/bin/sh")], []),
-])
+@pytest.mark.parametrize(
+    ("s", "expected", "absent"),
+    [
+        (
+            settings(),
+            [
+                *ALWAYS,
+                ("--user", "1000:1000"),
+                ("--pids-limit", "512"),
+                ("--memory", str(1024**3)),
+                ("--memory-swap", str(1024**3)),
+                ("--cpus", "1"),
+                ("--stop-timeout", "90"),
+                ("--mount", "type=bind,source=/srv/bothost/data,target=/data"),
+                ("--tmpfs", "/tmp:rw,noexec,nosuid,nodev,size=64m"),
+            ],
+            ["--publish", "--entrypoint", "--env", "--privileged", "--network", "--cap-add"],
+        ),
+        (
+            settings(memory="512m", cpus=0.25, stopGracePeriod="2m", env={"LOG_LEVEL": "debug"}),
+            [
+                *ALWAYS,
+                ("--memory", str(512 * 1024**2)),
+                ("--cpus", "0.25"),
+                ("--stop-timeout", "120"),
+                ("--env", "LOG_LEVEL=debug"),
+            ],
+            ["--publish"],
+        ),
+        (
+            settings("freqtrade"),
+            [
+                *ALWAYS,
+                ("--user", "1000:1000"),
+                ("--publish", "127.0.0.1:8080:8080/tcp"),
+                ("--mount", "type=bind,source=/srv/bothost/data,target=/freqtrade/user_data"),
+            ],
+            ["--entrypoint", "--env"],
+        ),
+        (
+            settings("hummingbot", dataDir="/srv/hb"),
+            [
+                *ALWAYS,
+                ("--entrypoint", "/bin/bash"),
+                ("--mount", "type=bind,source=/srv/hb/conf,target=/home/hummingbot/conf"),
+                ("--mount", "type=bind,source=/srv/hb/logs,target=/home/hummingbot/logs"),
+                ("--mount", "type=bind,source=/srv/hb/data,target=/home/hummingbot/data"),
+            ],
+            ["--user", "--publish"],
+        ),
+        (settings(command=["/bin/sh", "/bot/run.sh"]), [*ALWAYS, ("--entrypoint", "/bin/sh")], []),
+    ],
+)
 def test_run_flags(s: BotSettings, expected: list[tuple[str, str]], absent: list[str]) -> None:
     flags = pairs(run_flags(s))
     for pair in expected:
@@ -77,14 +115,26 @@ def test_run_flags(s: BotSettings, expected: list[tuple[str, str]], absent: list
     assert ("--health-cmd", s.health_cmd) in flags
 
 
-@pytest.mark.parametrize(("s", "expected"), [
-    (settings(), []),
-    (settings(args=["--dry-run"]), ["--dry-run"]),
-    (settings(command=["/bin/sh", "/bot/run.sh"], args=["x"]), ["/bot/run.sh", "x"]),
-    (settings("freqtrade"), ["trade", "--config", "/freqtrade/user_data/config.json", "--config",
-                             "/run/secrets/config-private.json", "--db-url",
-                             "sqlite:////freqtrade/user_data/tradesv3.sqlite"]),
-])
+@pytest.mark.parametrize(
+    ("s", "expected"),
+    [
+        (settings(), []),
+        (settings(args=["--dry-run"]), ["--dry-run"]),
+        (settings(command=["/bin/sh", "/bot/run.sh"], args=["x"]), ["/bot/run.sh", "x"]),
+        (
+            settings("freqtrade"),
+            [
+                "trade",
+                "--config",
+                "/freqtrade/user_data/config.json",
+                "--config",
+                "/run/secrets/config-private.json",
+                "--db-url",
+                "sqlite:////freqtrade/user_data/tradesv3.sqlite",
+            ],
+        ),
+    ],
+)
 def test_command_args(s: BotSettings, expected: list[str]) -> None:
     assert command_args(s) == expected
 
@@ -98,7 +148,7 @@ def test_hummingbot_password_is_read_from_its_file_not_passed() -> None:
 
 def test_publishing_beyond_loopback_is_refused() -> None:
     s = dataclasses.replace(settings(), published=(("0.0.0.0", 8080, 8080),))
-    with pytest.raises(ValueError, match="127.0.0.1"):
+    with pytest.raises(ValueError, match=r"127\.0\.0\.1"):
         run_flags(s)
 
 
@@ -106,7 +156,7 @@ def test_create_and_stop_argv() -> None:
     s = settings(args=["--dry-run"])
     argv = create_argv(s, "bothost-bot-next", "sha256:abc", "f00d")
     assert argv[:4] == ["docker", "create", "--name", "bothost-bot-next"]
-    assert ["--label", "bothost.spec=f00d"] == argv[6:8]
+    assert argv[6:8] == ["--label", "bothost.spec=f00d"]
     assert argv[-2:] == ["sha256:abc", "--dry-run"]
     assert stop_argv("bothost-bot", 90) == ["docker", "stop", "--time", "90", "bothost-bot"]
 

@@ -9,18 +9,34 @@ import pytest
 from bothost.deploy.image import ImageError, inspect_archive, pull_error
 
 
-@pytest.mark.parametrize(("output", "expected"), [
-    ('Error response from daemon: Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io'
-     " on 127.0.0.53:53: server misbehaving", "cannot reach the registry"),
-    ("Error response from daemon: Get \"https://ghcr.io/v2/\": net/http: TLS handshake timeout",
-     "cannot reach the registry"),
-    ("Error response from daemon: manifest for freqtradeorg/freqtrade:nope not found: manifest unknown",
-     "the registry has no image"),
-    ("Error response from daemon: pull access denied for me/private, repository does not exist or may require "
-     "'docker login'", "the registry has no image"),
-    ("invalid reference format", "the registry has no image"),
-    ("something else entirely", "docker pull me/bot:1 failed"),
-])
+@pytest.mark.parametrize(
+    ("output", "expected"),
+    [
+        (
+            'Error response from daemon: Get "https://registry-1.docker.io/v2/": dial tcp: lookup '
+            "registry-1.docker.io"
+            " on 127.0.0.53:53: server misbehaving",
+            "cannot reach the registry",
+        ),
+        (
+            'Error response from daemon: Get "https://ghcr.io/v2/": net/http: TLS handshake timeout',
+            "cannot reach the registry",
+        ),
+        (
+            "Error response from daemon: manifest for freqtradeorg/freqtrade:nope not found: "
+            "manifest unknown",
+            "the registry has no image",
+        ),
+        (
+            "Error response from daemon: pull access denied for me/private, repository does not exist "
+            "or may require "
+            "'docker login'",
+            "the registry has no image",
+        ),
+        ("invalid reference format", "the registry has no image"),
+        ("something else entirely", "docker pull me/bot:1 failed"),
+    ],
+)
 def test_pull_errors_are_classified(output: str, expected: str) -> None:
     error = pull_error("me/bot:1", output)
     assert isinstance(error, ImageError)

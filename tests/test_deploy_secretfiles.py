@@ -26,8 +26,11 @@ def test_generic_gets_one_file_per_secret_plus_exchange_files() -> None:
     s = settings("generic", {"telegramToken": "t"})
     files = secret_files(s, BotSecrets(KEY, SECRET, PASS, bot={"telegramToken": Secret("tok-1")}))
     assert {n: v.reveal() for n, v in files.items()} == {
-        "exchange_api_key": KEY.reveal(), "exchange_api_secret": SECRET.reveal(),
-        "exchange_passphrase": PASS.reveal(), "telegramToken": "tok-1"}
+        "exchange_api_key": KEY.reveal(),
+        "exchange_api_secret": SECRET.reveal(),
+        "exchange_passphrase": PASS.reveal(),
+        "telegramToken": "tok-1",
+    }
 
 
 def test_freqtrade_private_config() -> None:
@@ -39,8 +42,10 @@ def test_freqtrade_private_config() -> None:
     assert config["exchange"] == {"key": KEY.reveal(), "secret": SECRET.reveal(), "password": PASS.reveal()}
     assert config["api_server"]["password"] == "api-pw-123"
     assert config["api_server"]["listen_port"] == 8080
-    assert len(config["api_server"]["jwt_secret_key"]) == 64 and "api-pw-123" not in config["api_server"][
-        "jwt_secret_key"]
+    assert (
+        len(config["api_server"]["jwt_secret_key"]) == 64
+        and "api-pw-123" not in config["api_server"]["jwt_secret_key"]
+    )
     assert config["telegram"] == {"token": "tg-456"}
     assert config["cancel_open_orders_on_exit"] is True
     assert "***" in repr(files["config-private.json"])

@@ -6,9 +6,11 @@ report, the findings, the refusal, the reprs, or the command lines sent to the h
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from fakes.exchanges import HERE_IP, HOST_IP, KeyState
-from keyaudit_harness import closed_port, run_audit
+from keyaudit_harness import assert_secret_free, closed_port, run_audit
 from keyaudit_keys import EXCHANGES
 
 from bothost.keyaudit.audit import KeyAuditRefused
@@ -18,8 +20,10 @@ OTHER_IP = "192.0.2.99"
 
 
 @pytest.mark.parametrize("exchange", EXCHANGES)
-def test_good_key_passes(exchange: str) -> None:
+def test_good_key_passes(exchange: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     outcome = run_audit(exchange)
+    assert_secret_free([caplog.text], outcome.secrets)
     assert not outcome.result.refused, outcome.result.render()
     outcome.result.raise_if_refused()
     assert "permissions" in outcome.codes("info")
@@ -48,7 +52,9 @@ def test_key_without_ip_restriction_is_refused(exchange: str) -> None:
         assert "ip-unverifiable" in outcome.codes("warn") and not outcome.result.refused
         return
     assert "ip-unrestricted" in outcome.codes("fail")
-    assert HOST_IP in outcome.text("ip-unrestricted") and GUIDES[exchange].page in outcome.text("ip-unrestricted")
+    assert HOST_IP in outcome.text("ip-unrestricted") and GUIDES[exchange].page in outcome.text(
+        "ip-unrestricted"
+    )
 
 
 @pytest.mark.parametrize("exchange", ["binance", "okx", "kraken"])
@@ -61,9 +67,16 @@ def test_allow_unrestricted_key_downgrades_only_the_ip_refusal(exchange: str) ->
     assert "withdraw" in with_withdraw.codes("fail")
 
 
-REFUSED_FROM_HOST = {"binance": "refused-ip_or_auth", "bybit": "refused-ip", "okx": "refused-ip",
-                     "kraken": "refused-denied", "kucoin": "refused-ip", "bitget": "refused-ip",
-                     "gate": "refused-ip", "coinbase": "refused-auth"}
+REFUSED_FROM_HOST = {
+    "binance": "refused-ip_or_auth",
+    "bybit": "refused-ip",
+    "okx": "refused-ip",
+    "kraken": "refused-denied",
+    "kucoin": "refused-ip",
+    "bitget": "refused-ip",
+    "gate": "refused-ip",
+    "coinbase": "refused-auth",
+}
 
 
 @pytest.mark.parametrize("exchange", EXCHANGES)
@@ -111,8 +124,15 @@ def test_unreachable_exchange_is_a_clear_refusal(exchange: str) -> None:
 
 
 WARN_OFFSET = {"kraken": 2500}  # Kraken's time endpoint has one-second resolution
-FAIL_OFFSET = {"binance": 6000, "bybit": 6000, "okx": 31000, "kucoin": 6000, "bitget": 31000, "gate": 61000,
-               "coinbase": 121000}
+FAIL_OFFSET = {
+    "binance": 6000,
+    "bybit": 6000,
+    "okx": 31000,
+    "kucoin": 6000,
+    "bitget": 31000,
+    "gate": 61000,
+    "coinbase": 121000,
+}
 
 
 @pytest.mark.parametrize("exchange", EXCHANGES)

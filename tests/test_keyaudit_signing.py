@@ -14,8 +14,14 @@ NONCE = "9f1c2b3a4d5e6f708192a3b4c5d6e7f8"
 
 
 def _ccxt(exchange: str, secret: str | None = None) -> object:
-    client = getattr(ccxt, exchange)({"apiKey": key_for(exchange), "secret": secret or secret_for(exchange),
-                                      "password": passphrase_for(exchange), "options": {"recvWindow": 5000}})
+    client = getattr(ccxt, exchange)(
+        {
+            "apiKey": key_for(exchange),
+            "secret": secret or secret_for(exchange),
+            "password": passphrase_for(exchange),
+            "options": {"recvWindow": 5000},
+        }
+    )
     client.nonce = lambda: TS_MS
     client.incrementing_nonce = lambda: TS_MS
     client.seconds = lambda: TS_MS // 1000
@@ -33,21 +39,42 @@ def _ours(exchange: str, secret: str | None = None, base: str = "https://example
 
 # exchange, ccxt path, ccxt api, ccxt method, headers whose values must be identical
 HEADER_CASES = [
-    ("bybit", "v5/user/query-api", ["private"], "GET",
-     ("X-BAPI-API-KEY", "X-BAPI-TIMESTAMP", "X-BAPI-RECV-WINDOW", "X-BAPI-SIGN")),
-    ("okx", "account/config", ["private"], "GET",
-     ("OK-ACCESS-KEY", "OK-ACCESS-PASSPHRASE", "OK-ACCESS-TIMESTAMP", "OK-ACCESS-SIGN")),
+    (
+        "bybit",
+        "v5/user/query-api",
+        ["private"],
+        "GET",
+        ("X-BAPI-API-KEY", "X-BAPI-TIMESTAMP", "X-BAPI-RECV-WINDOW", "X-BAPI-SIGN"),
+    ),
+    (
+        "okx",
+        "account/config",
+        ["private"],
+        "GET",
+        ("OK-ACCESS-KEY", "OK-ACCESS-PASSPHRASE", "OK-ACCESS-TIMESTAMP", "OK-ACCESS-SIGN"),
+    ),
     ("kraken", "GetApiKeyInfo", ["private"], "POST", ("API-Key", "API-Sign", "Content-Type")),
-    ("kucoin", "user/api-key", ["private"], "GET",
-     ("KC-API-KEY", "KC-API-TIMESTAMP", "KC-API-KEY-VERSION", "KC-API-PASSPHRASE", "KC-API-SIGN")),
-    ("bitget", "v2/spot/account/info", ["private", "spot"], "GET",
-     ("ACCESS-KEY", "ACCESS-TIMESTAMP", "ACCESS-PASSPHRASE", "ACCESS-SIGN")),
+    (
+        "kucoin",
+        "user/api-key",
+        ["private"],
+        "GET",
+        ("KC-API-KEY", "KC-API-TIMESTAMP", "KC-API-KEY-VERSION", "KC-API-PASSPHRASE", "KC-API-SIGN"),
+    ),
+    (
+        "bitget",
+        "v2/spot/account/info",
+        ["private", "spot"],
+        "GET",
+        ("ACCESS-KEY", "ACCESS-TIMESTAMP", "ACCESS-PASSPHRASE", "ACCESS-SIGN"),
+    ),
     ("gate", "detail", ["private", "account"], "GET", ("KEY", "Timestamp", "SIGN")),
 ]
 
 
-@pytest.mark.parametrize(("exchange", "path", "api", "method", "headers"), HEADER_CASES,
-                         ids=[case[0] for case in HEADER_CASES])
+@pytest.mark.parametrize(
+    ("exchange", "path", "api", "method", "headers"), HEADER_CASES, ids=[case[0] for case in HEADER_CASES]
+)
 def test_signed_headers_match_ccxt(exchange: str, path: str, api: list, method: str, headers: tuple) -> None:
     theirs = _ccxt(exchange).sign(path, api, method, {})
     our_method, our_path, our_headers, our_body = _ours(exchange)
@@ -60,7 +87,7 @@ def test_signed_headers_match_ccxt(exchange: str, path: str, api: list, method: 
 
 def test_binance_query_and_signature_match_ccxt() -> None:
     theirs = _ccxt("binance").sign("account/apiRestrictions", ["sapi"], "GET", {})
-    method, path, headers, _ = _ours("binance")
+    _method, path, headers, _ = _ours("binance")
     assert theirs["url"] == "https://api.binance.com" + path
     assert headers["X-MBX-APIKEY"] == theirs["headers"]["X-MBX-APIKEY"]
 
@@ -77,6 +104,12 @@ def test_coinbase_jwt_matches_ccxt_byte_for_byte(variant: str) -> None:
 def test_a_different_secret_changes_every_signature() -> None:
     """Guards the comparisons above against comparing two constants."""
     for exchange, *_ in HEADER_CASES:
-        name = {"bybit": "X-BAPI-SIGN", "okx": "OK-ACCESS-SIGN", "kraken": "API-Sign", "kucoin": "KC-API-SIGN",
-                "bitget": "ACCESS-SIGN", "gate": "SIGN"}[exchange]
+        name = {
+            "bybit": "X-BAPI-SIGN",
+            "okx": "OK-ACCESS-SIGN",
+            "kraken": "API-Sign",
+            "kucoin": "KC-API-SIGN",
+            "bitget": "ACCESS-SIGN",
+            "gate": "SIGN",
+        }[exchange]
         assert _ours(exchange)[2][name] != _ours(exchange, secret_for(exchange, "other"))[2][name], exchange

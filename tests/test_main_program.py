@@ -37,8 +37,8 @@ def run(monkeypatch, keys):
     """Run __main__.py under fresh mocks with the given config; returns the recording monitor."""
     monkeypatch.setattr(host_keys_module, "generate_host_keys", lambda: keys)
 
-    def go(config: dict[str, str]):
-        go.monitor = start(stack="prod", config=config)
+    def go(config: dict[str, str], secret_keys: tuple[str, ...] = ()):
+        go.monitor = start(stack="prod", config=config, secret_keys=list(secret_keys))
         runpy.run_path(str(PROGRAM), run_name="__main__")
         return go.monitor
 
@@ -100,9 +100,21 @@ def test_exchange_secrets_reach_no_resource_and_no_output(run) -> None:
     secrets = {"bothost:exchangeApiKey": "KEY-7f3a9c-visible-if-leaked",
                "bothost:exchangeApiSecret": "SECRET-51b0e2-visible-if-leaked"}
     config = {**CONFIG, "bothost:exchange": "binance", **secrets}
-    monitor = run(config)
+    monitor = run(config, secret_keys=tuple(secrets))
     values = exports()
     assert monitor.registrations
     seen = repr([r.inputs for r in monitor.registrations]) + repr(values)
     for value in secrets.values():
         assert value not in seen
+
+
+@pytest.mark.parametrize("key", ["bothost:exchangeApiKey", "bothost:exchangeApiSecret"])
+def test_key_material_set_without_secret_is_refused_and_not_echoed(run, key) -> None:
+    secrets = {"bothost:exchangeApiKey": "KEY-plain-7f3a9c", "bothost:exchangeApiSecret": "SECRET-plain-51b0e2"}
+    config = {**CONFIG, "bothost:exchange": "binance", **secrets}
+    with pytest.raises(pulumi.RunError) as caught:
+        run(config, secret_keys=tuple(k for k in secrets if k != key))
+    message = str(caught.value)
+    assert key in message and "pulumi config set --secret" in message
+    assert all(value not in message for value in secrets.values())
+    assert run.monitor.registrations == []

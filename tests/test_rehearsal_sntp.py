@@ -63,3 +63,24 @@ def test_detached_server_exits_when_the_vm_process_exits() -> None:
     watched.wait()
     thread.join(timeout=5)
     assert result == [0]
+
+
+def test_detached_server_takes_over_a_port_another_rehearsal_released() -> None:
+    watched = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    first = sntp.Responder("127.0.0.1", 0).__enter__()
+    port = first.address[1]
+    argv = ["--port", str(port), "--watch-pid", str(watched.pid)]
+    thread = threading.Thread(target=sntp.main, args=(argv,))
+    thread.start()
+    try:
+        time.sleep(0.3)
+        first.close()  # the other rehearsal's VM stopped
+        deadline = time.monotonic() + 5
+        while sntp.query("127.0.0.1", port, timeout=0.3) is None and time.monotonic() < deadline:
+            pass
+        assert sntp.query("127.0.0.1", port, timeout=1.0) is not None
+    finally:
+        watched.kill()
+        watched.wait()
+        thread.join(timeout=5)
+    assert not thread.is_alive()

@@ -24,8 +24,9 @@ def settings(preset: str = "generic", exchange: bool = True):
     """The role's settings for a preset, with an exchange key configured or not."""
     bot = {"preset": preset} if preset != "generic" else {"image": f"me/bot@{DIGEST}"}
     keys = {"exchange": "binance", "exchangeApiKey": "k", "exchangeApiSecret": "s"} if exchange else {}
-    spec = make_spec(bot=bot, botSecrets={"apiPassword": "p", "configPassword": "c", "telegramToken": "t"},
-                     **keys)
+    spec = make_spec(
+        bot=bot, botSecrets={"apiPassword": "p", "configPassword": "c", "telegramToken": "t"}, **keys
+    )
     return ROLE.settings(spec, RenderContext())
 
 
@@ -34,25 +35,44 @@ def hardened(s) -> dict:
     return {
         "State": {"Status": "running", "Running": True, "Health": {"Status": "healthy"}},
         "AppArmorProfile": "docker-default",
-        "Config": {"User": s.user or "", "Env": ["PATH=/bin"], "StopTimeout": s.stop_grace_period,
-                   "Healthcheck": {"Test": ["CMD-SHELL", s.health_cmd]}},
-        "HostConfig": {"ReadonlyRootfs": True, "CapDrop": ["ALL"], "CapAdd": None, "Privileged": False,
-                       "SecurityOpt": ["no-new-privileges"], "PidsLimit": s.pids_limit,
-                       "Memory": s.memory_bytes, "MemorySwap": s.memory_bytes, "NanoCpus": int(s.cpus * 1e9),
-                       "PortBindings": {f"{cp}/tcp": [{"HostIp": ip, "HostPort": str(hp)}]
-                                        for ip, hp, cp in s.published},
-                       "NetworkMode": "default", "RestartPolicy": {"Name": "unless-stopped"},
-                       "LogConfig": {"Type": "journald"}},
-        "Mounts": [{"Destination": "/run/secrets", "Source": s.secrets_dir, "RW": False},
-                   {"Destination": "/data", "Source": s.data_dir, "RW": True}],
+        "Config": {
+            "User": s.user or "",
+            "Env": ["PATH=/bin"],
+            "StopTimeout": s.stop_grace_period,
+            "Healthcheck": {"Test": ["CMD-SHELL", s.health_cmd]},
+        },
+        "HostConfig": {
+            "ReadonlyRootfs": True,
+            "CapDrop": ["ALL"],
+            "CapAdd": None,
+            "Privileged": False,
+            "SecurityOpt": ["no-new-privileges"],
+            "PidsLimit": s.pids_limit,
+            "Memory": s.memory_bytes,
+            "MemorySwap": s.memory_bytes,
+            "NanoCpus": int(s.cpus * 1e9),
+            "PortBindings": {
+                f"{cp}/tcp": [{"HostIp": ip, "HostPort": str(hp)}] for ip, hp, cp in s.published
+            },
+            "NetworkMode": "default",
+            "RestartPolicy": {"Name": "unless-stopped"},
+            "LogConfig": {"Type": "journald"},
+        },
+        "Mounts": [
+            {"Destination": "/run/secrets", "Source": s.secrets_dir, "RW": False},
+            {"Destination": "/data", "Source": s.data_dir, "RW": True},
+        ],
     }
 
 
 def outcomes(s, inspect: dict) -> dict[str, bool]:
     """check id -> passed, for the checks that read docker inspect."""
     result = CommandResult(0, json.dumps([inspect]))
-    return {c.id: c.evaluate(result).passed for c in ROLE.checks(s) if c.command[:3] == ("docker", "container",
-                                                                                          "inspect")}
+    return {
+        c.id: c.evaluate(result).passed
+        for c in ROLE.checks(s)
+        if c.command[:3] == ("docker", "container", "inspect")
+    }
 
 
 @pytest.mark.parametrize("preset", ["generic", "freqtrade", "hummingbot"])
@@ -72,32 +92,41 @@ def set_path(data: dict, path: str, value: object) -> dict:
     return data
 
 
-@pytest.mark.parametrize(("path", "value", "check"), [
-    ("State.Health.Status", "unhealthy", "bot-01"),
-    ("State.Running", False, "bot-01"),
-    ("HostConfig.ReadonlyRootfs", False, "bot-02"),
-    ("HostConfig.CapDrop", [], "bot-03"),
-    ("HostConfig.CapAdd", ["NET_ADMIN"], "bot-03"),
-    ("HostConfig.Privileged", True, "bot-03"),
-    ("HostConfig.SecurityOpt", [], "bot-04"),
-    ("HostConfig.SecurityOpt", ["no-new-privileges", "seccomp=unconfined"], "bot-04"),
-    ("AppArmorProfile", "unconfined", "bot-04"),
-    ("Config.User", "", "bot-05"),
-    ("Config.User", "0:0", "bot-05"),
-    ("HostConfig.PidsLimit", None, "bot-06"),
-    ("HostConfig.Memory", 0, "bot-07"),
-    ("HostConfig.MemorySwap", -1, "bot-07"),
-    ("HostConfig.NanoCpus", 0, "bot-08"),
-    ("HostConfig.PortBindings", {"8080/tcp": [{"HostIp": "", "HostPort": "8080"}]}, "bot-09"),
-    ("HostConfig.NetworkMode", "host", "bot-09"),
-    ("HostConfig.RestartPolicy", {"Name": "no"}, "bot-10"),
-    ("Config.Healthcheck", None, "bot-11"),
-    ("HostConfig.LogConfig", {"Type": "json-file"}, "bot-12"),
-    ("Config.StopTimeout", 10, "bot-13"),
-    ("Mounts", [{"Destination": "/run/secrets", "Source": "/x", "RW": True}], "bot-14"),
-    ("Mounts", [{"Destination": "/run/secrets", "Source": "/x", "RW": False},
-                {"Destination": "/var/run/docker.sock", "Source": "/var/run/docker.sock", "RW": True}], "bot-14"),
-])
+@pytest.mark.parametrize(
+    ("path", "value", "check"),
+    [
+        ("State.Health.Status", "unhealthy", "bot-01"),
+        ("State.Running", False, "bot-01"),
+        ("HostConfig.ReadonlyRootfs", False, "bot-02"),
+        ("HostConfig.CapDrop", [], "bot-03"),
+        ("HostConfig.CapAdd", ["NET_ADMIN"], "bot-03"),
+        ("HostConfig.Privileged", True, "bot-03"),
+        ("HostConfig.SecurityOpt", [], "bot-04"),
+        ("HostConfig.SecurityOpt", ["no-new-privileges", "seccomp=unconfined"], "bot-04"),
+        ("AppArmorProfile", "unconfined", "bot-04"),
+        ("Config.User", "", "bot-05"),
+        ("Config.User", "0:0", "bot-05"),
+        ("HostConfig.PidsLimit", None, "bot-06"),
+        ("HostConfig.Memory", 0, "bot-07"),
+        ("HostConfig.MemorySwap", -1, "bot-07"),
+        ("HostConfig.NanoCpus", 0, "bot-08"),
+        ("HostConfig.PortBindings", {"8080/tcp": [{"HostIp": "", "HostPort": "8080"}]}, "bot-09"),
+        ("HostConfig.NetworkMode", "host", "bot-09"),
+        ("HostConfig.RestartPolicy", {"Name": "no"}, "bot-10"),
+        ("Config.Healthcheck", None, "bot-11"),
+        ("HostConfig.LogConfig", {"Type": "json-file"}, "bot-12"),
+        ("Config.StopTimeout", 10, "bot-13"),
+        ("Mounts", [{"Destination": "/run/secrets", "Source": "/x", "RW": True}], "bot-14"),
+        (
+            "Mounts",
+            [
+                {"Destination": "/run/secrets", "Source": "/x", "RW": False},
+                {"Destination": "/var/run/docker.sock", "Source": "/var/run/docker.sock", "RW": True},
+            ],
+            "bot-14",
+        ),
+    ],
+)
 def test_each_weakening_fails_exactly_its_check(path: str, value: object, check: str) -> None:
     s = settings()
     results = outcomes(s, set_path(hardened(s), path, value))
@@ -117,19 +146,46 @@ def test_missing_container_fails_with_docker_message() -> None:
     assert not outcome.passed and "No such container" in outcome.actual
 
 
-@pytest.mark.parametrize(("lines", "passed"), [
-    (["/etc/bothost/secrets/bot 700 1000:1000 d", "/etc/bothost/secrets/bot/exchange_api_key 400 1000:1000 f",
-      "/etc/bothost/secrets/bot/exchange_api_secret 400 1000:1000 f",
-      "/etc/bothost/secrets/bot/telegramToken 400 1000:1000 f"], True),
-    (["/etc/bothost/secrets/bot 755 1000:1000 d", "/etc/bothost/secrets/bot/exchange_api_key 400 1000:1000 f",
-      "/etc/bothost/secrets/bot/exchange_api_secret 400 1000:1000 f",
-      "/etc/bothost/secrets/bot/telegramToken 400 1000:1000 f"], False),
-    (["/etc/bothost/secrets/bot 700 1000:1000 d", "/etc/bothost/secrets/bot/exchange_api_key 644 1000:1000 f",
-      "/etc/bothost/secrets/bot/exchange_api_secret 400 1000:1000 f",
-      "/etc/bothost/secrets/bot/telegramToken 400 1000:1000 f"], False),
-    (["/etc/bothost/secrets/bot 700 1000:1000 d", "/etc/bothost/secrets/bot/exchange_api_key 400 1000:1000 f",
-      "/etc/bothost/secrets/bot/telegramToken 400 1000:1000 f"], False),
-])
+@pytest.mark.parametrize(
+    ("lines", "passed"),
+    [
+        (
+            [
+                "/etc/bothost/secrets/bot 700 1000:1000 d",
+                "/etc/bothost/secrets/bot/exchange_api_key 400 1000:1000 f",
+                "/etc/bothost/secrets/bot/exchange_api_secret 400 1000:1000 f",
+                "/etc/bothost/secrets/bot/telegramToken 400 1000:1000 f",
+            ],
+            True,
+        ),
+        (
+            [
+                "/etc/bothost/secrets/bot 755 1000:1000 d",
+                "/etc/bothost/secrets/bot/exchange_api_key 400 1000:1000 f",
+                "/etc/bothost/secrets/bot/exchange_api_secret 400 1000:1000 f",
+                "/etc/bothost/secrets/bot/telegramToken 400 1000:1000 f",
+            ],
+            False,
+        ),
+        (
+            [
+                "/etc/bothost/secrets/bot 700 1000:1000 d",
+                "/etc/bothost/secrets/bot/exchange_api_key 644 1000:1000 f",
+                "/etc/bothost/secrets/bot/exchange_api_secret 400 1000:1000 f",
+                "/etc/bothost/secrets/bot/telegramToken 400 1000:1000 f",
+            ],
+            False,
+        ),
+        (
+            [
+                "/etc/bothost/secrets/bot 700 1000:1000 d",
+                "/etc/bothost/secrets/bot/exchange_api_key 400 1000:1000 f",
+                "/etc/bothost/secrets/bot/telegramToken 400 1000:1000 f",
+            ],
+            False,
+        ),
+    ],
+)
 def test_secret_file_modes(lines: list[str], passed: bool) -> None:
     s = settings()
     s = type(s)(**{**s.__dict__, "secret_names": ("telegramToken",)})
@@ -139,7 +195,9 @@ def test_secret_file_modes(lines: list[str], passed: bool) -> None:
 
 def test_exchange_files_are_required_only_with_an_exchange() -> None:
     lines = "/etc/bothost/secrets/bot 700 1000:1000 d\n" + "".join(
-        f"/etc/bothost/secrets/bot/{n} 400 1000:1000 f\n" for n in ("apiPassword", "configPassword", "telegramToken"))
+        f"/etc/bothost/secrets/bot/{n} 400 1000:1000 f\n"
+        for n in ("apiPassword", "configPassword", "telegramToken")
+    )
     for exchange, passed in ((True, False), (False, True)):
         check = next(c for c in ROLE.checks(settings(exchange=exchange)) if c.id == "bot-15")
         assert check.evaluate(CommandResult(0, lines)).passed is passed
@@ -152,7 +210,7 @@ def test_no_secret_script_finds_a_secret_on_a_command_line(tmp_path: Path) -> No
     (secrets / "config.json").write_text(json.dumps({"exchange": {"secret": "json-leaf-secret-98765"}}))
     fake = tmp_path / "bin"
     fake.mkdir()
-    (fake / "docker").write_text("#!/bin/sh\necho '[{\"Config\": {\"Env\": [\"A=json-leaf-secret-98765\"]}}]'\n")
+    (fake / "docker").write_text('#!/bin/sh\necho \'[{"Config": {"Env": ["A=json-leaf-secret-98765"]}}]\'\n')
     (fake / "docker").chmod(0o755)
     check = next(c for c in ROLE.checks(settings()) if c.id == "bot-16")
     env = {**os.environ, "PATH": f"{fake}:{os.environ['PATH']}"}
@@ -166,7 +224,7 @@ def test_no_secret_script_finds_a_secret_on_a_command_line(tmp_path: Path) -> No
     finally:
         leak.kill()
     assert found.stdout.startswith("2 of 2") and "visible-on-argv" not in found.stdout
-    (fake / "docker").write_text("#!/bin/sh\necho '[{\"Config\": {\"Env\": [\"A=b\"]}}]'\n")
+    (fake / "docker").write_text('#!/bin/sh\necho \'[{"Config": {"Env": ["A=b"]}}]\'\n')
     ok = subprocess.run(argv, capture_output=True, text=True, env=env)
     assert check.evaluate(CommandResult(ok.returncode, ok.stdout)).passed, ok.stdout + ok.stderr
 
@@ -175,8 +233,9 @@ def test_no_bot_means_no_checks_and_only_the_secrets_dir() -> None:
     spec = make_spec()
     s = ROLE.settings(spec, RenderContext())
     assert s is None and ROLE.checks(s) == []
-    assert ROLE.changes(s).commands == (("install", "-d", "-m", "0700", "-o", "0", "-g", "0",
-                                         "/etc/bothost/secrets"),)
+    assert ROLE.changes(s).commands == (
+        ("install", "-d", "-m", "0700", "-o", "0", "-g", "0", "/etc/bothost/secrets"),
+    )
     assert not [c for c in role_checks(spec, RenderContext()) if c.id.startswith("bot-")]
 
 

@@ -144,7 +144,7 @@ def test_live_sshd_passes_ssh_audit_policy(sshd_dir: Path) -> None:
 ])
 def test_listening_check(stdout: str, passed: bool) -> None:
     check = next(c for c in SshRole().checks(SshSettings(admin_user="bothost")) if c.id == "ssh-12")
-    assert check.command == ("ss", "-Hltnp")
+    assert check.command == ("ss", "-Hltnup")  # -u adds the Netid column the parser reads
     assert check.evaluate(CommandResult(0, stdout)).passed is passed
 
 

@@ -42,6 +42,8 @@ def test_open_close_check_round_trip(fake) -> None:
     assert closed.exit_code == 0 and "closed: 203.0.114.44/32" in closed.output
     clean = runner.invoke(cli, ["ci-ssh", "check", "--stack", "prod"])
     assert clean.exit_code == 0 and "no CI SSH opening" in clean.output
+    for result in (opened, left, closed, clean):
+        assert fake.state.token not in result.output + str(result.exception)
 
 
 def test_teardown_asks_first_and_does_nothing_when_refused(fake, tmp_path) -> None:

@@ -133,7 +133,9 @@ def test_secrets_never_reach_a_run_script_or_the_log() -> None:
             for name in step.get("env", {}):
                 assert not re.search(rf"echo[^\n|>]*\${{?{name}\b", script), f"{name} echoed in {job_name}"
     key_step = next(s for s in steps(document, "deploy") if "DEPLOY_KEY" in s.get("env", {}))
-    assert "umask 077" in key_step["run"] and '> "$RUNNER_TEMP/bothost/deploy_key"' in key_step["run"]
+    assert "umask 077" in key_step["run"] and '> "$HOME/.ssh/id_ed25519"' in key_step["run"]
+    cleanup = [s for s in steps(document, "deploy") if 'rm -f "$HOME/.ssh/id_ed25519"' in s.get("run", "")]
+    assert cleanup and cleanup[0]["if"] == "always()"
 
 
 @pytest.mark.parametrize("verb", ["open", "close", "check"])

@@ -20,11 +20,20 @@ def open_remote(target: object) -> object:
 
 @click.command("audit-key")
 @target_options
-@click.option("--static-ip", help="The IP the exchange must whitelist (default: stack output whitelistIpv4, "
-              "else --host).")
+@click.option(
+    "--static-ip",
+    help="The IP the exchange must whitelist (default: stack output whitelistIpv4, else --host).",
+)
 @config_option
-def audit_key(host: str | None, port: int | None, user: str | None, identity: Path | None,
-              host_keys: tuple[str, ...], static_ip: str | None, config_path: Path) -> None:
+def audit_key(
+    host: str | None,
+    port: int | None,
+    user: str | None,
+    identity: Path | None,
+    host_keys: tuple[str, ...],
+    static_ip: str | None,
+    config_path: Path,
+) -> None:
     """Audit the exchange API key from the host: no withdrawal, IP whitelist proven, clock in sync.
 
     Secrets are read with `pulumi config --show-secrets` when the Pulumi CLI exists, else from

@@ -1,4 +1,4 @@
-"""`bothost deploy`: run the configured bot on the host (pull first, swap gracefully, no-op when unchanged)."""
+"""`bothost deploy`: run the configured bot on the host (pull first, swap gracefully, no-op if unchanged)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,20 @@ from bothost.cli.target import resolve_target, target_options
 @click.command()
 @target_options
 @config_option
-@click.option("--image-archive", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Image tarball to stream over SSH instead of pulling (default: bothost:bot.imageArchive).")
-def deploy(host: str | None, port: int | None, user: str | None, identity: Path | None,
-           host_keys: tuple[str, ...], config_path: Path, image_archive: Path | None) -> None:
+@click.option(
+    "--image-archive",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Image tarball to stream over SSH instead of pulling (default: bothost:bot.imageArchive).",
+)
+def deploy(
+    host: str | None,
+    port: int | None,
+    user: str | None,
+    identity: Path | None,
+    host_keys: tuple[str, ...],
+    config_path: Path,
+    image_archive: Path | None,
+) -> None:
     """Deploy or update the bot container; secrets go over SSH into 0400 files, never on a command line.
 
     Secrets are read with `pulumi config --show-secrets` when the Pulumi CLI exists, else from
@@ -26,14 +36,19 @@ def deploy(host: str | None, port: int | None, user: str | None, identity: Path 
     from bothost.config.secrets import SecretSource
     from bothost.deploy.host import SSHHost
     from bothost.deploy.ops import deploy_spec, secrets_for, settings_for
+    from bothost.keyaudit.preflight import key_audit_preflight
     from bothost.remote import Remote
 
     spec = load_spec(config_path)
     settings_for(spec)  # fail on a missing bot before asking for secrets or connecting
     source = SecretSource(config_path)
     secrets = secrets_for(spec, source.resolve)
-    target, _ = resolve_target(spec, host, port, user, identity, host_keys)
+    target, static_ip = resolve_target(spec, host, port, user, identity, host_keys)
+    preflight = key_audit_preflight(spec.exchange, static_ip or target.host, click.echo)
     with Remote(target) as remote:
-        result = deploy_spec(SSHHost(remote), spec, secrets, archive=image_archive, note=click.echo)
-    click.echo(f"{'deployed' if result.changed else 'unchanged'}: image {result.image_id[:19]}, "
-               f"spec {result.spec_hash[:12]}")
+        result = deploy_spec(SSHHost(remote), spec, secrets, archive=image_archive, preflight=preflight,
+                             note=click.echo)
+    click.echo(
+        f"{'deployed' if result.changed else 'unchanged'}: image {result.image_id[:19]}, "
+        f"spec {result.spec_hash[:12]}"
+    )

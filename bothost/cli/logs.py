@@ -14,10 +14,25 @@ from bothost.cli.target import resolve_target, target_options
 @target_options
 @config_option
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new lines until Ctrl-C.")
-@click.option("-n", "--tail", "lines", type=click.IntRange(1, 100000), default=200, show_default=True,
-              help="How many recent lines to show.")
-def logs(host: str | None, port: int | None, user: str | None, identity: Path | None,
-         host_keys: tuple[str, ...], config_path: Path, follow: bool, lines: int) -> None:
+@click.option(
+    "-n",
+    "--tail",
+    "lines",
+    type=click.IntRange(1, 100000),
+    default=200,
+    show_default=True,
+    help="How many recent lines to show.",
+)
+def logs(
+    host: str | None,
+    port: int | None,
+    user: str | None,
+    identity: Path | None,
+    host_keys: tuple[str, ...],
+    config_path: Path,
+    follow: bool,
+    lines: int,
+) -> None:
     """Print the bot's recent log lines, with timestamps."""
     from bothost.deploy.host import SSHHost
     from bothost.deploy.ops import settings_for
@@ -26,7 +41,14 @@ def logs(host: str | None, port: int | None, user: str | None, identity: Path | 
     spec = load_spec(config_path)
     settings = settings_for(spec)
     target, _ = resolve_target(spec, host, port, user, identity, host_keys)
-    argv = ["docker", "logs", "--timestamps", "--tail", str(lines), *(["--follow"] if follow else []),
-            settings.container]
+    argv = [
+        "docker",
+        "logs",
+        "--timestamps",
+        "--tail",
+        str(lines),
+        *(["--follow"] if follow else []),
+        settings.container,
+    ]
     with Remote(target) as remote:
         SSHHost(remote).stream(argv, lambda text: click.echo(text, nl=False))

@@ -13,8 +13,14 @@ from bothost.cli.target import resolve_target, target_options
 @click.command()
 @target_options
 @config_option
-def status(host: str | None, port: int | None, user: str | None, identity: Path | None,
-           host_keys: tuple[str, ...], config_path: Path) -> None:
+def status(
+    host: str | None,
+    port: int | None,
+    user: str | None,
+    identity: Path | None,
+    host_keys: tuple[str, ...],
+    config_path: Path,
+) -> None:
     """Show the bot container's state, health, image digest and uptime; exit 1 unless running and healthy."""
     import sys
 

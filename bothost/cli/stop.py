@@ -14,9 +14,16 @@ from bothost.cli.target import resolve_target, target_options
 @target_options
 @config_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def stop(host: str | None, port: int | None, user: str | None, identity: Path | None,
-         host_keys: tuple[str, ...], config_path: Path, yes: bool) -> None:
-    """Stop the bot (SIGTERM, then up to stopGracePeriod to cancel open orders); `bothost deploy` starts it."""
+def stop(
+    host: str | None,
+    port: int | None,
+    user: str | None,
+    identity: Path | None,
+    host_keys: tuple[str, ...],
+    config_path: Path,
+    yes: bool,
+) -> None:
+    """Stop the bot (SIGTERM, then stopGracePeriod to cancel open orders); `bothost deploy` starts it."""
     from bothost.deploy.host import SSHHost
     from bothost.deploy.ops import settings_for
     from bothost.deploy.ops import stop as stop_bot

@@ -29,30 +29,35 @@ REQUIRED_SECRETS = {
     "freqtrade": {"apiPassword": "the password of freqtrade's REST API (reached through an SSH tunnel)"},
     "hummingbot": {"configPassword": "hummingbot's CONFIG_PASSWORD, which decrypts its connector keys"},
 }
-RESERVED_SECRET_NAMES = ("exchange_api_key", "exchange_api_secret", "exchange_passphrase", "config-private.json")
+RESERVED_SECRET_NAMES = (
+    "exchange_api_key",
+    "exchange_api_secret",
+    "exchange_passphrase",
+    "config-private.json",
+)
 
 # Every key this module reads, with its one-line documentation (fields are documented in BOT_FIELDS).
 BOT_KEYS: dict[str, str] = {
     BOT_KEY: "The bot container (object; fields below). Unset: the host runs no bot.",
     SECRETS_KEY: "Named bot secrets (secret object name -> value, e.g. telegramToken); each becomes the "
-                 "read-only file /run/secrets/<name> in the container.",
+    "read-only file /run/secrets/<name> in the container.",
 }
 BOT_FIELDS: dict[str, str] = {
     "preset": "freqtrade, hummingbot or generic (default generic).",
     "image": "Image reference; pin it by digest (name@sha256:...) so a deploy runs exactly what you tested.",
     "imageArchive": "Local image tarball (docker save, or a rootfs tar for docker import) streamed over SSH "
-                    "instead of pulling; for hosts without registry access.",
+    "instead of pulling; for hosts without registry access.",
     "command": "Entrypoint override as a list (default: the image's or the preset's).",
     "args": "Arguments as a list (default: the image's or the preset's).",
     "env": "Non-secret environment variables (object); secret-looking names are refused.",
     "user": "uid:gid the container runs as (generic only; default 1000:1000; root is refused).",
     "stopGracePeriod": f"Seconds between SIGTERM and SIGKILL on stop (default {DEFAULT_GRACE}), so the bot "
-                       "can cancel its open orders.",
+    "can cancel its open orders.",
     "memory": f"Memory limit, e.g. 512m or 2g (default {DEFAULT_MEMORY}).",
     "cpus": f"CPU limit in cores, e.g. 0.5 (default {DEFAULT_CPUS}).",
     "dataDir": f"Host directory for the bot's writable data (default {DEFAULT_DATA_DIR}).",
     "healthCmd": "Shell command run in the container to prove health (default: the preset's; for generic, "
-                 "/tmp/heartbeat must hold a Unix time less than 30 s old).",
+    "/tmp/heartbeat must hold a Unix time less than 30 s old).",
 }
 _IMAGE_REF = re.compile(
     r"(?:[a-z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*"
@@ -91,8 +96,10 @@ class BotSpec:
         """Things that are allowed but worth a warning at deploy time."""
         found = []
         if not self.pinned and self.image_archive is None:
-            found.append(f"{BOT_KEY}.image {self.image} is not pinned by digest: a registry push changes what "
-                         "runs on the next deploy. Pin it as name@sha256:<digest>.")
+            found.append(
+                f"{BOT_KEY}.image {self.image} is not pinned by digest: a registry push changes what "
+                "runs on the next deploy. Pin it as name@sha256:<digest>."
+            )
         return found
 
 
@@ -106,17 +113,29 @@ def parse_bot(raw: RawConfig) -> BotSpec | None:
         return None
     unknown = sorted(set(value) - set(BOT_FIELDS))
     if unknown:
-        raise ConfigError(f"{BOT_KEY}.{unknown[0]}", value[unknown[0]], "unknown bot field",
-                          f"use one of {', '.join(BOT_FIELDS)}")
+        raise ConfigError(
+            f"{BOT_KEY}.{unknown[0]}",
+            value[unknown[0]],
+            "unknown bot field",
+            f"use one of {', '.join(BOT_FIELDS)}",
+        )
     preset = _text(value, "preset", "generic")
     if preset not in PRESETS:
-        raise ConfigError(f"{BOT_KEY}.preset", preset, f"unknown preset; expected one of {', '.join(PRESETS)}",
-                          f"pulumi config set --path '{BOT_KEY}.preset' generic")
+        raise ConfigError(
+            f"{BOT_KEY}.preset",
+            preset,
+            f"unknown preset; expected one of {', '.join(PRESETS)}",
+            f"pulumi config set --path '{BOT_KEY}.preset' generic",
+        )
     secrets = _secrets(raw)
     for name, purpose in REQUIRED_SECRETS.get(preset, {}).items():
         if name not in dict(secrets):
-            raise ConfigError(f"{SECRETS_KEY}.{name}", None, f"the {preset} preset needs {purpose}",
-                              f"pulumi config set --secret --path '{SECRETS_KEY}.{name}' <value>")
+            raise ConfigError(
+                f"{SECRETS_KEY}.{name}",
+                None,
+                f"the {preset} preset needs {purpose}",
+                f"pulumi config set --secret --path '{SECRETS_KEY}.{name}' <value>",
+            )
     return BotSpec(
         preset=preset,
         image=_image(value, preset),
@@ -146,11 +165,19 @@ def _text(value: dict[str, object], field: str, default: str | None) -> str | No
 def _image(value: dict[str, object], preset: str) -> str:
     image = _text(value, "image", DEFAULT_IMAGES.get(preset))
     if image is None:
-        raise ConfigError(f"{BOT_KEY}.image", None, "the generic preset needs an image",
-                          f"pulumi config set --path '{BOT_KEY}.image' registry/name@sha256:<digest>")
+        raise ConfigError(
+            f"{BOT_KEY}.image",
+            None,
+            "the generic preset needs an image",
+            f"pulumi config set --path '{BOT_KEY}.image' registry/name@sha256:<digest>",
+        )
     if not _IMAGE_REF.fullmatch(image):
-        raise ConfigError(f"{BOT_KEY}.image", image, "not a valid image reference",
-                          "write it as [registry/]name[:tag][@sha256:<64 hex digits>], lower-case")
+        raise ConfigError(
+            f"{BOT_KEY}.image",
+            image,
+            "not a valid image reference",
+            "write it as [registry/]name[:tag][@sha256:<64 hex digits>], lower-case",
+        )
     return image
 
 
@@ -159,24 +186,34 @@ def _argv(value: dict[str, object], field: str) -> tuple[str, ...] | None:
     if item is None:
         return None
     if not isinstance(item, list) or not all(isinstance(a, str) for a in item):
-        raise ConfigError(f"{BOT_KEY}.{field}", item, "expected a list of strings",
-                          'write it as a YAML list, e.g. ["trade", "--dry-run"]')
+        raise ConfigError(
+            f"{BOT_KEY}.{field}",
+            item,
+            "expected a list of strings",
+            'write it as a YAML list, e.g. ["trade", "--dry-run"]',
+        )
     return tuple(item)
 
 
 def _env(value: dict[str, object]) -> tuple[tuple[str, str], ...]:
     item = value.get("env") or {}
     if not isinstance(item, dict):
-        raise ConfigError(f"{BOT_KEY}.env", item, "expected an object of NAME: value", "e.g. {LOG_LEVEL: info}")
+        raise ConfigError(
+            f"{BOT_KEY}.env", item, "expected an object of NAME: value", "e.g. {LOG_LEVEL: info}"
+        )
     pairs = []
     for name, text in sorted(item.items()):
         key = f"{BOT_KEY}.env.{name}"
         if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
             raise ConfigError(key, name, "not an environment variable name", "use letters, digits and _")
         if SECRET_LIKE.search(name):
-            raise ConfigError(key, "***", "looks like a secret; env values show in `docker inspect`",
-                              f"pulumi config set --secret --path '{SECRETS_KEY}.{name}' and read "
-                              f"/run/secrets/{name} in the bot")
+            raise ConfigError(
+                key,
+                "***",
+                "looks like a secret; env values show in `docker inspect`",
+                f"pulumi config set --secret --path '{SECRETS_KEY}.{name}' and read "
+                f"/run/secrets/{name} in the bot",
+            )
         if isinstance(text, bool | int | float):
             text = str(text)
         if not isinstance(text, str):
@@ -191,13 +228,19 @@ def _user(value: dict[str, object], preset: str) -> str | None:
         return None
     key = f"{BOT_KEY}.user"
     if preset != "generic":
-        raise ConfigError(key, user, f"the {preset} preset fixes the user its image needs", "remove the field")
+        raise ConfigError(
+            key, user, f"the {preset} preset fixes the user its image needs", "remove the field"
+        )
     match = re.fullmatch(r"([0-9]{1,10}):([0-9]{1,10})", user)
     if not match:
         raise ConfigError(key, user, "expected numeric uid:gid", "e.g. 1000:1000")
     if int(match.group(1)) == 0 or int(match.group(2)) == 0:
-        raise ConfigError(key, user, "root in the container is refused for the generic preset",
-                          "use the unprivileged user the image was built for, e.g. 1000:1000")
+        raise ConfigError(
+            key,
+            user,
+            "root in the container is refused for the generic preset",
+            "use the unprivileged user the image was built for, e.g. 1000:1000",
+        )
     return user
 
 
@@ -207,8 +250,12 @@ def _grace(value: dict[str, object]) -> int:
     match = re.fullmatch(r"([0-9]+)\s*(s|m)?", text) if not isinstance(item, bool) else None
     seconds = int(match.group(1)) * (60 if match.group(2) == "m" else 1) if match else -1
     if not 1 <= seconds <= 3600:
-        raise ConfigError(f"{BOT_KEY}.stopGracePeriod", item, "expected 1 to 3600 seconds (e.g. 90 or 2m)",
-                          f"pulumi config set --path '{BOT_KEY}.stopGracePeriod' {DEFAULT_GRACE}")
+        raise ConfigError(
+            f"{BOT_KEY}.stopGracePeriod",
+            item,
+            "expected 1 to 3600 seconds (e.g. 90 or 2m)",
+            f"pulumi config set --path '{BOT_KEY}.stopGracePeriod' {DEFAULT_GRACE}",
+        )
     return seconds
 
 
@@ -217,8 +264,12 @@ def _memory(value: dict[str, object]) -> int:
     match = _SIZE.fullmatch(str(item).strip()) if not isinstance(item, bool) else None
     size = int(match.group(1)) * _UNITS[match.group(2).lower()] if match else 0
     if size < 64 * 1024**2:
-        raise ConfigError(f"{BOT_KEY}.memory", item, "expected a size of at least 64m, e.g. 512m or 2g",
-                          f"pulumi config set --path '{BOT_KEY}.memory' {DEFAULT_MEMORY}")
+        raise ConfigError(
+            f"{BOT_KEY}.memory",
+            item,
+            "expected a size of at least 64m, e.g. 512m or 2g",
+            f"pulumi config set --path '{BOT_KEY}.memory' {DEFAULT_MEMORY}",
+        )
     return size
 
 
@@ -229,19 +280,31 @@ def _cpus(value: dict[str, object]) -> float:
     except (TypeError, ValueError):
         cpus = 0.0
     if not 0.05 <= cpus <= 64:
-        raise ConfigError(f"{BOT_KEY}.cpus", item, "expected a number of cores from 0.05 to 64",
-                          f"pulumi config set --path '{BOT_KEY}.cpus' {DEFAULT_CPUS}")
+        raise ConfigError(
+            f"{BOT_KEY}.cpus",
+            item,
+            "expected a number of cores from 0.05 to 64",
+            f"pulumi config set --path '{BOT_KEY}.cpus' {DEFAULT_CPUS}",
+        )
     return cpus
 
 
 def _data_dir(value: dict[str, object]) -> str:
     path = _text(value, "dataDir", DEFAULT_DATA_DIR) or DEFAULT_DATA_DIR
     if not re.fullmatch(r"(/[A-Za-z0-9._-]+)+", path) or ".." in path.split("/"):
-        raise ConfigError(f"{BOT_KEY}.dataDir", path, "expected an absolute path without .. or spaces",
-                          f"e.g. {DEFAULT_DATA_DIR}")
+        raise ConfigError(
+            f"{BOT_KEY}.dataDir",
+            path,
+            "expected an absolute path without .. or spaces",
+            f"e.g. {DEFAULT_DATA_DIR}",
+        )
     if path.split("/")[1] in ("etc", "proc", "sys", "dev", "boot", "usr", "bin", "sbin", "lib", "run"):
-        raise ConfigError(f"{BOT_KEY}.dataDir", path, "a system directory", f"use a path under /srv, e.g. "
-                          f"{DEFAULT_DATA_DIR}")
+        raise ConfigError(
+            f"{BOT_KEY}.dataDir",
+            path,
+            "a system directory",
+            f"use a path under /srv, e.g. {DEFAULT_DATA_DIR}",
+        )
     return path
 
 
@@ -252,8 +315,12 @@ def _secrets(raw: RawConfig) -> tuple[tuple[str, Secret | Encrypted], ...]:
     for name, item in sorted(value.items()):
         key = f"{SECRETS_KEY}.{name}"
         if not _SECRET_NAME.fullmatch(str(name)) or name in RESERVED_SECRET_NAMES:
-            raise ConfigError(key, "***", "not a usable secret name (it becomes a file name) or reserved",
-                              "use letters, digits and _, starting with a letter, e.g. telegramToken")
+            raise ConfigError(
+                key,
+                "***",
+                "not a usable secret name (it becomes a file name) or reserved",
+                "use letters, digits and _, starting with a letter, e.g. telegramToken",
+            )
         if isinstance(item, dict) and set(item) == {"secure"}:
             item = Encrypted(str(item["secure"]))
         if isinstance(item, str):

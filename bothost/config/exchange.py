@@ -27,7 +27,7 @@ EXCHANGE_KEYS: dict[str, str] = {
     f"{NS}:exchange": f"The bot's exchange: {', '.join(DEFAULT_API_BASES)} (unset: no key audit).",
     f"{NS}:exchangeApiBase": "Override the exchange's API URL, e.g. for a testnet (default: its public API).",
     f"{NS}:allowUnrestrictedKey": "Deploy a key without a working IP whitelist, with a warning each time "
-                                  "(default false; withdrawal permission is refused regardless).",
+    "(default false; withdrawal permission is refused regardless).",
     f"{NS}:exchangeApiKey": "The bot's API key (secret: pulumi config set --secret).",
     f"{NS}:exchangeApiSecret": "The bot's API secret (secret; Coinbase: the CDP private key).",
     f"{NS}:exchangePassphrase": f"The API passphrase (secret; {', '.join(NEEDS_PASSPHRASE)} need one).",
@@ -54,13 +54,21 @@ def parse_exchange(raw: RawConfig) -> ExchangeSpec | None:
     if not raw.has(key):
         stray = [k for k in EXCHANGE_KEYS if k != key and raw.has(k)]
         if stray:
-            raise ConfigError(key, None, f"{stray[0]} is set but no exchange is named",
-                              f"pulumi config set {key} binance (or another of {', '.join(DEFAULT_API_BASES)})")
+            raise ConfigError(
+                key,
+                None,
+                f"{stray[0]} is set but no exchange is named",
+                f"pulumi config set {key} binance (or another of {', '.join(DEFAULT_API_BASES)})",
+            )
         return None
     exchange = raw.string(key, fix=f"one of {', '.join(DEFAULT_API_BASES)}").lower()
     if exchange not in DEFAULT_API_BASES:
-        raise ConfigError(key, exchange, f"unsupported exchange; expected one of {', '.join(DEFAULT_API_BASES)}",
-                          f"pulumi config set {key} binance")
+        raise ConfigError(
+            key,
+            exchange,
+            f"unsupported exchange; expected one of {', '.join(DEFAULT_API_BASES)}",
+            f"pulumi config set {key} binance",
+        )
     return ExchangeSpec(
         exchange=exchange,
         api_base=_api_base(raw, DEFAULT_API_BASES[exchange]),
@@ -74,8 +82,12 @@ def parse_exchange(raw: RawConfig) -> ExchangeSpec | None:
 def _required_secret(raw: RawConfig, key: str) -> SecretValue:
     value = raw.secret(key)
     if value is None or (isinstance(value, Secret) and not value.reveal().strip()):
-        raise ConfigError(key, None, "the bot's exchange key needs this value",
-                          f"pulumi config set --secret {key} (paste it when asked, not on the command line)")
+        raise ConfigError(
+            key,
+            None,
+            "the bot's exchange key needs this value",
+            f"pulumi config set --secret {key} (paste it when asked, not on the command line)",
+        )
     return value
 
 
@@ -94,11 +106,16 @@ def _api_base(raw: RawConfig, default: str) -> str:
     value = raw.string(key, default, fix=f"a URL such as {default}").rstrip("/")
     parts = urllib.parse.urlsplit(value)
     if parts.scheme not in ("https", "http") or not parts.hostname or parts.path not in ("",) or parts.query:
-        raise ConfigError(key, value, "expected scheme://host[:port] without a path",
-                          f"e.g. {default}, or remove the key for the default")
+        raise ConfigError(
+            key,
+            value,
+            "expected scheme://host[:port] without a path",
+            f"e.g. {default}, or remove the key for the default",
+        )
     if parts.scheme == "http" and not _private(parts.hostname):
-        raise ConfigError(key, value, "plain http would send signed requests unencrypted",
-                          f"use https://{parts.netloc}")
+        raise ConfigError(
+            key, value, "plain http would send signed requests unencrypted", f"use https://{parts.netloc}"
+        )
     return value
 
 

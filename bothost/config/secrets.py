@@ -26,7 +26,7 @@ from bothost.secret import Secret
 
 
 def env_name(key: str) -> str:
-    """The environment variable that may carry a config secret: bothost:exchangeApiKey -> BOTHOST_EXCHANGE_API_KEY."""
+    """The variable that may carry a config secret: bothost:exchangeApiKey -> BOTHOST_EXCHANGE_API_KEY."""
     namespace, _, name = key.partition(":")
     return f"{namespace}_{re.sub(r'(?<!^)(?=[A-Z])', '_', name)}".upper()
 
@@ -34,8 +34,14 @@ def env_name(key: str) -> str:
 class SecretSource:
     """Decrypts a stack's secrets once per source (one Pulumi CLI call), with the fallbacks above."""
 
-    def __init__(self, stack_file: Path, *, environ: Mapping[str, str] | None = None,
-                 pulumi: str | None = None, prompt: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self,
+        stack_file: Path,
+        *,
+        environ: Mapping[str, str] | None = None,
+        pulumi: str | None = None,
+        prompt: Callable[[str], str] | None = None,
+    ) -> None:
         self.stack_file = Path(stack_file)
         self.environ = os.environ if environ is None else environ
         self.pulumi = shutil.which("pulumi") if pulumi is None else pulumi or None
@@ -59,8 +65,11 @@ class SecretSource:
             answer = self.prompt(f"{key} (input hidden): ")
             if answer:
                 return Secret(answer)
-        how = "set it with `pulumi config set --secret " + key + "`" if value is None else \
-            "it is encrypted in the stack file and the Pulumi CLI is not available"
+        how = (
+            "set it with `pulumi config set --secret " + key + "`"
+            if value is None
+            else "it is encrypted in the stack file and the Pulumi CLI is not available"
+        )
         raise BothostError(f"{key}: no value ({how}); export {variable} or run interactively to be asked")
 
     def _from_pulumi(self) -> dict[str, object]:
@@ -68,19 +77,24 @@ class SecretSource:
         if self._decrypted is None:
             argv = [self.pulumi, "config", "--show-secrets", "--json", "--stack", stack_name(self.stack_file)]
             try:
-                done = subprocess.run(argv, cwd=self.stack_file.parent, capture_output=True, text=True,
-                                      timeout=120, check=False)
+                done = subprocess.run(
+                    argv, cwd=self.stack_file.parent, capture_output=True, text=True, timeout=120, check=False
+                )
             except (OSError, subprocess.TimeoutExpired) as error:
                 raise BothostError(f"could not run the Pulumi CLI: {type(error).__name__}") from None
             if done.returncode != 0:
-                raise BothostError(f"pulumi config --show-secrets failed (exit {done.returncode}): "
-                                   f"{done.stderr.strip()[-300:]}")
+                raise BothostError(
+                    f"pulumi config --show-secrets failed (exit {done.returncode}): "
+                    f"{done.stderr.strip()[-300:]}"
+                )
             try:
                 document = json.loads(done.stdout)
             except ValueError:
                 raise BothostError("pulumi config --json printed something that is not JSON") from None
-            self._decrypted = {key: (entry.get("value") if isinstance(entry, dict) else entry)
-                               for key, entry in document.items()}
+            self._decrypted = {
+                key: (entry.get("value") if isinstance(entry, dict) else entry)
+                for key, entry in document.items()
+            }
         return self._decrypted
 
 

@@ -12,8 +12,30 @@ BUSYBOX = Path("/bin/busybox")  # Debian's busybox-static: no shared libraries n
 DEMO_TAG = "bothost-demo:1"
 DEMO_USER = "1000:1000"
 DEMO_COMMAND = ("/bin/sh", "/bot/run.sh")
-APPLETS = ("sh", "cat", "date", "echo", "sleep", "test", "[", "wc", "kill", "mkdir", "ls", "ps", "id", "env",
-           "grep", "head", "tail", "true", "false", "printf", "rm", "touch")
+APPLETS = (
+    "sh",
+    "cat",
+    "date",
+    "echo",
+    "sleep",
+    "test",
+    "[",
+    "wc",
+    "kill",
+    "mkdir",
+    "ls",
+    "ps",
+    "id",
+    "env",
+    "grep",
+    "head",
+    "tail",
+    "true",
+    "false",
+    "printf",
+    "rm",
+    "touch",
+)
 # The demo bot: a heartbeat for the health check, a SIGTERM handler that "cancels orders" and records it,
 # and a secret it reads but never prints (only its length).
 BOT_SCRIPT = """#!/bin/sh
@@ -65,15 +87,27 @@ def docker_archive(tag: str = DEMO_TAG, version: str = "1") -> bytes:
     """A `docker load` tarball (one layer, config, manifest); its image id is stable for a version."""
     layer = rootfs_tar(version)
     layer_id = hashlib.sha256(layer).hexdigest()
-    config = json.dumps({
-        "architecture": "amd64", "os": "linux", "created": "1970-01-01T00:00:00Z",
-        "config": {"User": DEMO_USER, "Cmd": list(DEMO_COMMAND), "WorkingDir": "/data",
-                   "Env": ["PATH=/bin"], "Labels": {"org.opencontainers.image.version": version}},
-        "rootfs": {"type": "layers", "diff_ids": [f"sha256:{layer_id}"]},
-        "history": [{"created": "1970-01-01T00:00:00Z", "created_by": "bothost demo_image"}],
-    }, sort_keys=True).encode()
+    config = json.dumps(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "created": "1970-01-01T00:00:00Z",
+            "config": {
+                "User": DEMO_USER,
+                "Cmd": list(DEMO_COMMAND),
+                "WorkingDir": "/data",
+                "Env": ["PATH=/bin"],
+                "Labels": {"org.opencontainers.image.version": version},
+            },
+            "rootfs": {"type": "layers", "diff_ids": [f"sha256:{layer_id}"]},
+            "history": [{"created": "1970-01-01T00:00:00Z", "created_by": "bothost demo_image"}],
+        },
+        sort_keys=True,
+    ).encode()
     config_name = hashlib.sha256(config).hexdigest() + ".json"
-    manifest = json.dumps([{"Config": config_name, "RepoTags": [tag], "Layers": [f"{layer_id}/layer.tar"]}]).encode()
+    manifest = json.dumps(
+        [{"Config": config_name, "RepoTags": [tag], "Layers": [f"{layer_id}/layer.tar"]}]
+    ).encode()
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as tar:
         _add(tar, layer_id, None, 0o755)
@@ -83,7 +117,9 @@ def docker_archive(tag: str = DEMO_TAG, version: str = "1") -> bytes:
     return buffer.getvalue()
 
 
-def write_demo_image(path: Path, *, tag: str = DEMO_TAG, version: str = "1", kind: str = "docker-archive") -> Path:
+def write_demo_image(
+    path: Path, *, tag: str = DEMO_TAG, version: str = "1", kind: str = "docker-archive"
+) -> Path:
     """Write the demo image tarball (docker-archive for `docker load`, or rootfs for `docker import`)."""
     if kind not in ("docker-archive", "rootfs"):
         raise ValueError(f"unknown image tarball kind {kind!r}")

@@ -23,6 +23,17 @@ SECRET_FILE_MODE = "0400"  # the bot only reads its secrets
 DATA_DIR_MODE = "0750"
 Preflight = Callable[[Host, BotSettings, BotSecrets], None]  # the exchange key audit; raises to refuse
 Note = Callable[[str], None]
+# The downtime window as one host command: stop the old containers ($5...) with the grace period ($1), start
+# $2, then run its health command ($3) until it passes (at most $4 s), printing the host time at each step.
+# docker's own first check comes only one interval after start; this finds the end of the downtime at once.
+SWAP = (
+    'grace="$1"; new="$2"; health="$3"; limit="$4"; shift 4; date +%s.%N; '
+    'for old in "$@"; do docker stop --time "$grace" "$old" >/dev/null || exit 1; done; date +%s.%N; '
+    'docker start "$new" >/dev/null || exit 1; date +%s.%N; end=$(( $(date +%s) + limit )); '
+    'while [ "$(date +%s)" -le "$end" ]; do '
+    'if docker exec "$new" /bin/sh -c "$health" >/dev/null 2>&1; then date +%s.%N; exit 0; fi; '
+    "sleep 0.2; done"
+)
 
 
 class DeployError(BothostError):
@@ -37,7 +48,9 @@ class DeployResult:
     image_id: str
     actions: list[str] = field(default_factory=list)
     stop_seconds: float | None = None  # docker stop of the old container (the bot's own shutdown)
-    gap_seconds: float | None = None  # old container stopped -> new container healthy
+    gap_seconds: float | None = None  # old container stopped -> new container's health command first passed
+    stopped_at: float | None = None  # host clock (Unix seconds) when the old container had stopped
+    start_seconds: float | None = None  # of that downtime: `docker start` of the new container
 
     @property
     def changed(self) -> bool:
@@ -47,13 +60,25 @@ class DeployResult:
 
 def spec_hash(s: BotSettings, image_id: str, secret_digests: dict[str, str]) -> str:
     """The hash stored as the container's label: flags, command, image id and keyed secret digests."""
-    document = {"version": SPEC_VERSION, "flags": run_flags(s), "command": command_args(s), "image": image_id,
-                "secrets": secret_digests}
+    document = {
+        "version": SPEC_VERSION,
+        "flags": run_flags(s),
+        "command": command_args(s),
+        "image": image_id,
+        "secrets": secret_digests,
+    }
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 
-def deploy(host: Host, s: BotSettings, secrets: BotSecrets, *, archive: Archive | None = None,
-           preflight: Preflight | None = None, note: Note = lambda _: None) -> DeployResult:
+def deploy(
+    host: Host,
+    s: BotSettings,
+    secrets: BotSecrets,
+    *,
+    archive: Archive | None = None,
+    preflight: Preflight | None = None,
+    note: Note = lambda _: None,
+) -> DeployResult:
     """Converge the host to run the bot as `s` says; does nothing when it already does."""
     files = secret_files(s, secrets)
     if preflight is not None:
@@ -86,8 +111,11 @@ def deploy(host: Host, s: BotSettings, secrets: BotSecrets, *, archive: Archive 
 
 def converge_dirs(host: Host, s: BotSettings) -> list[str]:
     """The secrets and data directories with their modes and owners; returns the paths it fixed."""
-    wanted = {SECRETS_DIR: ("0700", "0:0"), s.secrets_dir: ("0700", s.file_owner),
-              s.data_dir: (DATA_DIR_MODE, s.file_owner)}
+    wanted = {
+        SECRETS_DIR: ("0700", "0:0"),
+        s.secrets_dir: ("0700", s.file_owner),
+        s.data_dir: (DATA_DIR_MODE, s.file_owner),
+    }
     wanted.update({m.source: (DATA_DIR_MODE, s.file_owner) for m in s.data_mounts})
     seen = facts.parse_stat(host.run(["stat", "-c", "%n %a %u:%g", *wanted]))
     fixed = []
@@ -122,16 +150,23 @@ def converge_secret_files(host: Host, s: BotSettings, files: dict[str, Secret]) 
 
 def hmac_key(host: Host) -> bytes:
     """The host's key for secret digests, created on first use (it never leaves host and deployer)."""
-    script = f'umask 077; [ -s "$1" ] || head -c 32 /dev/urandom > "$1"; od -An -tx1 "$1" | tr -d " \\n"'
+    script = 'umask 077; [ -s "$1" ] || head -c 32 /dev/urandom > "$1"; od -An -tx1 "$1" | tr -d " \\n"'
     key = host.check(["sh", "-c", script, "hmac-key", HMAC_KEY_PATH]).stdout.strip()
     if len(key) != 64:
         raise DeployError(f"{HMAC_KEY_PATH} on the host is not a 32-byte key")
     return bytes.fromhex(key)
 
 
-def converge_container(host: Host, s: BotSettings, image_id: str, desired: str, result: DeployResult,
-                       act: Callable[..., None], note: Note) -> None:
-    """Start, keep or swap the container; the old one runs until the new one is created."""
+def converge_container(
+    host: Host,
+    s: BotSettings,
+    image_id: str,
+    desired: str,
+    result: DeployResult,
+    act: Callable[..., None],
+    note: Note,
+) -> None:
+    """Start, keep or swap the container; the old one trades until the one command that swaps them."""
     nxt, prev = f"{s.container}-next", f"{s.container}-prev"
     if facts.parse_container(host.run(facts.inspect_container_argv(nxt))) is not None:
         host.check(["docker", "rm", "--force", nxt])  # left by an interrupted deploy; never started
@@ -139,38 +174,81 @@ def converge_container(host: Host, s: BotSettings, image_id: str, desired: str, 
     current = facts.parse_container(host.run(facts.inspect_container_argv(s.container)))
     if current is not None and current.spec_hash == desired and current.image_id == image_id:
         if not current.running:
-            host.check(["docker", "start", s.container])
+            swap(host, s, stop=running_others(host, s), result=result)
             act("start", image=image_id[:19])
             wait_healthy(host, s, note)
         return
     host.check(create_argv(s, nxt, image_id, desired))  # fails on bad flags while the old bot still trades
-    stopped_at = time.monotonic()
+    old = running_others(host, s)
     if current is not None:
-        if current.running:
-            started = time.monotonic()
-            host.check(stop_argv(s.container, s.stop_grace_period), timeout=s.stop_grace_period + 60)
-            stopped_at = time.monotonic()
-            result.stop_seconds = stopped_at - started
-            act("stop", image=current.image_id[:19], seconds=f"{result.stop_seconds:.1f}")
         if facts.parse_container(host.run(facts.inspect_container_argv(prev))) is not None:
             host.check(["docker", "rm", "--force", prev])
-        host.check(["docker", "rename", s.container, prev])
+        host.check(["docker", "rename", s.container, prev])  # a running container keeps trading when renamed
+        old = [prev] if current.running else old
     host.check(["docker", "rename", nxt, s.container])
-    host.check(["docker", "start", s.container])
-    act("start", image=image_id[:19], spec=desired[:12])
+    swap(host, s, stop=old, result=result)
+    act(
+        "swap" if old else "start",
+        image=image_id[:19],
+        spec=desired[:12],
+        **({"stopped": ",".join(old), "stop_seconds": f"{result.stop_seconds or 0:.1f}"} if old else {}),
+    )
     try:
-        wait_healthy(host, s, note)
+        healthy_at = wait_healthy(host, s, note)
     except DeployError:
         if current is not None:
             rollback(host, s, prev, act)
         raise
-    result.gap_seconds = time.monotonic() - stopped_at
+    if result.gap_seconds is None and old and result.stopped_at is not None and healthy_at is not None:
+        result.gap_seconds = healthy_at - result.stopped_at
 
 
-def wait_healthy(host: Host, s: BotSettings, note: Note, *, poll: float = 0.25) -> None:
-    """Wait until docker reports the container healthy; fail early when it exits or turns unhealthy."""
-    deadline = time.monotonic() + s.health_start_period + s.health_interval * (s.health_retries + 1) \
+def running_others(host: Host, s: BotSettings) -> list[str]:
+    """Earlier containers of this bot that still run (after an interrupted swap): stopped before a start."""
+    names = [f"{s.container}-prev", f"{s.container}-failed"]
+    return [
+        n
+        for n in names
+        if (f := facts.parse_container(host.run(facts.inspect_container_argv(n)))) and f.running
+    ]
+
+
+def swap(host: Host, s: BotSettings, *, stop: list[str], result: DeployResult) -> None:
+    """Stop the old bot (full grace period) and start the new one in one round trip; record the times."""
+    times = host.check(
+        [
+            "sh",
+            "-c",
+            SWAP,
+            "swap",
+            str(s.stop_grace_period),
+            s.container,
+            s.health_cmd,
+            str(s.health_start_period),
+            *stop,
+        ],
+        timeout=s.stop_grace_period * max(1, len(stop)) + s.health_start_period + 60,
+    ).stdout.split()
+    stamps = [float(t) for t in times]
+    if len(stamps) >= 3:
+        result.stopped_at = stamps[1]
+        result.start_seconds = stamps[2] - stamps[1]
+        result.stop_seconds = stamps[1] - stamps[0] if stop else None
+    if len(stamps) == 4 and stop:
+        result.gap_seconds = stamps[3] - stamps[1]
+
+
+def wait_healthy(host: Host, s: BotSettings, note: Note, *, poll: float = 0.5) -> float | None:
+    """Wait until docker reports the container healthy; fail early when it exits or turns unhealthy.
+
+    Returns the host-clock time (Unix seconds) docker's first passing health check ended.
+    """
+    deadline = (
+        time.monotonic()
+        + s.health_start_period
+        + s.health_interval * (s.health_retries + 1)
         + s.health_timeout
+    )
     note(f"waiting for {s.container} to be healthy")
     while True:
         fact = facts.parse_container(host.run(facts.inspect_container_argv(s.container)))
@@ -178,10 +256,11 @@ def wait_healthy(host: Host, s: BotSettings, note: Note, *, poll: float = 0.25) 
             state = "gone" if fact is None else fact.status if not fact.running else "unhealthy"
             raise DeployError(f"{s.container} is {state} after start; see `bothost logs`")
         if fact.health == "healthy":
-            return
+            return fact.first_healthy
         if time.monotonic() > deadline:
-            raise DeployError(f"{s.container} did not become healthy in time (health: {fact.health}); "
-                              "see `bothost logs`")
+            raise DeployError(
+                f"{s.container} did not become healthy in time (health: {fact.health}); see `bothost logs`"
+            )
         time.sleep(poll)
 
 

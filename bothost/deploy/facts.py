@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import json
+import re
 from dataclasses import dataclass, field
 
 from bothost.deploy.flags import SPEC_LABEL
@@ -24,6 +26,7 @@ class ContainerFact:
     started_at: str
     finished_at: str
     labels: dict[str, str] = field(default_factory=dict)
+    first_healthy: float | None = None  # Unix time the first passing health check in docker's log ended
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,32 @@ def parse_container(result: CommandResult) -> ContainerFact | None:
     state = data.get("State") or {}
     labels = (data.get("Config") or {}).get("Labels") or {}
     health = (state.get("Health") or {}).get("Status")
+    passed = [
+        e.get("End", "") for e in (state.get("Health") or {}).get("Log") or [] if e.get("ExitCode") == 0
+    ]
     return ContainerFact(
-        name=str(data.get("Name", "")).lstrip("/"), id=str(data.get("Id", "")), image_id=str(data.get("Image", "")),
-        running=bool(state.get("Running")), status=str(state.get("Status", "")), health=health,
-        spec_hash=labels.get(SPEC_LABEL), started_at=str(state.get("StartedAt", "")),
-        finished_at=str(state.get("FinishedAt", "")), labels=dict(labels),
+        name=str(data.get("Name", "")).lstrip("/"),
+        id=str(data.get("Id", "")),
+        image_id=str(data.get("Image", "")),
+        running=bool(state.get("Running")),
+        status=str(state.get("Status", "")),
+        health=health,
+        spec_hash=labels.get(SPEC_LABEL),
+        started_at=str(state.get("StartedAt", "")),
+        finished_at=str(state.get("FinishedAt", "")),
+        labels=dict(labels),
+        first_healthy=unix_time(passed[0]) if passed else None,
     )
+
+
+def unix_time(text: str) -> float | None:
+    """Docker's RFC 3339 time (nanoseconds, Z or an offset) as Unix seconds; None when unparseable."""
+    match = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?", text.strip())
+    if not match:
+        return None
+    zone = match.group(3) or "Z"
+    moment = datetime.datetime.fromisoformat(match.group(1) + ("+00:00" if zone == "Z" else zone))
+    return moment.timestamp() + float("0" + (match.group(2) or ""))
 
 
 def parse_image(result: CommandResult) -> ImageFact | None:
@@ -67,8 +90,12 @@ def parse_image(result: CommandResult) -> ImageFact | None:
     data = _inspected(result)
     if data is None:
         return None
-    return ImageFact(id=str(data.get("Id", "")), labels=dict((data.get("Config") or {}).get("Labels") or {}),
-                     repo_digests=tuple(data.get("RepoDigests") or ()), tags=tuple(data.get("RepoTags") or ()))
+    return ImageFact(
+        id=str(data.get("Id", "")),
+        labels=dict((data.get("Config") or {}).get("Labels") or {}),
+        repo_digests=tuple(data.get("RepoDigests") or ()),
+        tags=tuple(data.get("RepoTags") or ()),
+    )
 
 
 def parse_sha256sum(result: CommandResult) -> dict[str, str]:

@@ -27,10 +27,14 @@ _AUDIT = 'umask 027; mkdir -p "${2%/*}"; printf "%s\\n" "$1" >> "$2"'
 class Host(Protocol):
     """The operations a deploy performs on the host."""
 
-    def run(self, argv: Sequence[str], *, stdin: bytes | None = None, timeout: float = 120.0) -> CommandResult:
+    def run(
+        self, argv: Sequence[str], *, stdin: bytes | None = None, timeout: float = 120.0
+    ) -> CommandResult:
         """Run a command as root."""
 
-    def check(self, argv: Sequence[str], *, stdin: bytes | None = None, timeout: float = 120.0) -> CommandResult:
+    def check(
+        self, argv: Sequence[str], *, stdin: bytes | None = None, timeout: float = 120.0
+    ) -> CommandResult:
         """Run a command as root; raise RemoteError when it fails."""
 
     def write_file(self, path: str, data: bytes, *, mode: str, owner: str) -> None:
@@ -52,11 +56,15 @@ class SSHHost:
     def __init__(self, remote: Remote) -> None:
         self.remote = remote
 
-    def run(self, argv: Sequence[str], *, stdin: bytes | None = None, timeout: float = 120.0) -> CommandResult:
+    def run(
+        self, argv: Sequence[str], *, stdin: bytes | None = None, timeout: float = 120.0
+    ) -> CommandResult:
         """Run a command as root."""
         return self.remote.run(argv, stdin=stdin, timeout=timeout)
 
-    def check(self, argv: Sequence[str], *, stdin: bytes | None = None, timeout: float = 120.0) -> CommandResult:
+    def check(
+        self, argv: Sequence[str], *, stdin: bytes | None = None, timeout: float = 120.0
+    ) -> CommandResult:
         """Run a command as root; raise RemoteError when it fails."""
         return self.remote.check(argv, stdin=stdin, timeout=timeout)
 
@@ -74,13 +82,13 @@ class SSHHost:
             channel.shutdown_write()
             out, err = _drain(channel)
             return CommandResult(channel.recv_exit_status(), out, err)
-        except (OSError, socket.timeout) as exc:
+        except (TimeoutError, OSError) as exc:
             raise RemoteError(f"{argv[0]} on {self.remote.target.host}: stream failed: {exc}") from None
         finally:
             channel.close()
 
     def stream(self, argv: Sequence[str], sink: Callable[[str], None]) -> int:
-        """Run a command and hand its output to sink as it arrives (for `logs -f`); returns the exit status."""
+        """Run a command, handing its output to sink as it arrives (for `logs -f`); returns its status."""
         channel = self._session(argv, None)
         channel.set_combine_stderr(True)
         try:
@@ -93,16 +101,30 @@ class SSHHost:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """flock on the host, held by a session that lives as long as this block (or the connection)."""
-        holder = ["flock", "-w", str(LOCK_WAIT_SECONDS), "-E", str(LOCK_BUSY_EXIT), LOCK_PATH,
-                  "sh", "-c", "echo locked; exec cat >/dev/null"]
+        holder = [
+            "flock",
+            "-w",
+            str(LOCK_WAIT_SECONDS),
+            "-E",
+            str(LOCK_BUSY_EXIT),
+            LOCK_PATH,
+            "sh",
+            "-c",
+            "echo locked; exec cat >/dev/null",
+        ]
         channel = self._session(holder, LOCK_WAIT_SECONDS + 30)
         try:
-            first = channel.makefile("rb").readline().decode(errors="replace").strip()
+            try:
+                first = channel.makefile("rb").readline().decode(errors="replace").strip()
+            except (OSError, TimeoutError) as exc:
+                raise RemoteError(f"could not take {LOCK_PATH}: {exc}") from None
             if first != "locked":
                 status = channel.recv_exit_status()
                 if status == LOCK_BUSY_EXIT:
-                    raise BothostError(f"another deploy holds {LOCK_PATH} on {self.remote.target.host}; "
-                                       "try again when it has finished")
+                    raise BothostError(
+                        f"another deploy holds {LOCK_PATH} on {self.remote.target.host}; "
+                        "try again when it has finished"
+                    )
                 raise RemoteError(f"could not take {LOCK_PATH} (exit {status})")
             channel.settimeout(None)
             yield
@@ -136,7 +158,7 @@ def _user() -> str:
         return "unknown"
 
 
-def _drain(channel) -> tuple[str, str]:  # noqa: ANN001 - paramiko.Channel, imported lazily
+def _drain(channel) -> tuple[str, str]:
     out = bytearray()
     err = bytearray()
     while not channel.exit_status_ready() or channel.recv_ready() or channel.recv_stderr_ready():

@@ -15,10 +15,25 @@ from bothost.errors import BothostError
 
 ARCHIVE_LABEL = "bothost.archive"  # sha256 of an imported rootfs tarball (docker import has no stable id)
 PULL_TIMEOUT = 1800.0  # seconds; a large image over a slow link
-UNREACHABLE = ("dial tcp", "i/o timeout", "no such host", "connection refused", "tls handshake timeout",
-               "client.timeout", "request canceled", "network is unreachable", "temporary failure in name")
-BAD_REFERENCE = ("manifest unknown", "not found", "pull access denied", "repository does not exist",
-                 "invalid reference format", "unauthorized")
+UNREACHABLE = (
+    "dial tcp",
+    "i/o timeout",
+    "no such host",
+    "connection refused",
+    "tls handshake timeout",
+    "client.timeout",
+    "request canceled",
+    "network is unreachable",
+    "temporary failure in name",
+)
+BAD_REFERENCE = (
+    "manifest unknown",
+    "not found",
+    "pull access denied",
+    "repository does not exist",
+    "invalid reference format",
+    "unauthorized",
+)
 
 
 class ImageError(BothostError):
@@ -57,8 +72,14 @@ def ensure_image(host: Host, ref: str, archive: Archive | None, note: Callable[[
     """Make `ref` present on the host as wanted and return its image id; acts only when needed."""
     current = parse_image(host.run(inspect_image_argv(ref)))
     if archive is not None:
-        return _from_archive(host, ref, archive, current.id if current else None,
-                             current.labels.get(ARCHIVE_LABEL) if current else None, note)
+        return _from_archive(
+            host,
+            ref,
+            archive,
+            current.id if current else None,
+            current.labels.get(ARCHIVE_LABEL) if current else None,
+            note,
+        )
     if current is not None and "@sha256:" in ref:
         note(f"image {ref} already present")
         return current.id
@@ -79,16 +100,26 @@ def pull_error(ref: str, output: str) -> ImageError:
     text = output.strip().splitlines()[-1] if output.strip() else "(no output)"
     lowered = output.lower()
     if any(marker in lowered for marker in UNREACHABLE):
-        return ImageError(f"cannot reach the registry for {ref}: {text[:300]}. The bot keeps running the old "
-                          "image. Check the host's DNS/egress, or ship the image with bot.imageArchive")
+        return ImageError(
+            f"cannot reach the registry for {ref}: {text[:300]}. The bot keeps running the old "
+            "image. Check the host's DNS/egress, or ship the image with bot.imageArchive"
+        )
     if any(marker in lowered for marker in BAD_REFERENCE):
-        return ImageError(f"the registry has no image {ref}: {text[:300]}. The bot keeps running the old image. "
-                          "Check bothost:bot.image (name, tag, digest; private images need a login)")
+        return ImageError(
+            f"the registry has no image {ref}: {text[:300]}. The bot keeps running the old image. "
+            "Check bothost:bot.image (name, tag, digest; private images need a login)"
+        )
     return ImageError(f"docker pull {ref} failed: {text[:300]}. The bot keeps running the old image")
 
 
-def _from_archive(host: Host, ref: str, archive: Archive, current_id: str | None, current_label: str | None,
-                  note: Callable[[str], None]) -> str:
+def _from_archive(
+    host: Host,
+    ref: str,
+    archive: Archive,
+    current_id: str | None,
+    current_label: str | None,
+    note: Callable[[str], None],
+) -> str:
     if archive.kind == "docker-archive":
         if current_id == archive.image_id:
             note(f"image {ref} already loaded ({current_id[:19]})")
@@ -110,7 +141,9 @@ def _from_archive(host: Host, ref: str, archive: Archive, current_id: str | None
     return imported.id
 
 
-def _checked(result, what: str) -> None:  # noqa: ANN001 - CommandResult
+def _checked(result, what: str) -> None:
     if result.exit_status != 0:
         detail = (result.stderr.strip() or result.stdout.strip())[-300:]
-        raise ImageError(f"{what} failed (exit {result.exit_status}): {detail}. The bot keeps running the old image")
+        raise ImageError(
+            f"{what} failed (exit {result.exit_status}): {detail}. The bot keeps running the old image"
+        )

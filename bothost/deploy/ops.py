@@ -35,9 +35,15 @@ class BotStatus:
 
     def lines(self) -> list[str]:
         """Human-readable lines."""
-        return [f"container  {self.container}", f"state      {self.state}", f"health     {self.health}",
-                f"image      {self.image_id}", *(f"digest     {d}" for d in self.repo_digests),
-                f"started    {self.started_at}", f"uptime     {self.uptime}"]
+        return [
+            f"container  {self.container}",
+            f"state      {self.state}",
+            f"health     {self.health}",
+            f"image      {self.image_id}",
+            *(f"digest     {d}" for d in self.repo_digests),
+            f"started    {self.started_at}",
+            f"uptime     {self.uptime}",
+        ]
 
 
 def settings_for(spec: object) -> BotSettings:
@@ -48,7 +54,7 @@ def settings_for(spec: object) -> BotSettings:
 
 
 def bot_secret_key(name: str) -> str:
-    """The lookup key for one bot secret: bothost:botSecretTelegramToken (env BOTHOST_BOT_SECRET_TELEGRAM_TOKEN)."""
+    """Lookup key of a bot secret: bothost:botSecretTelegramToken (env BOTHOST_BOT_SECRET_TELEGRAM_TOKEN)."""
     return f"bothost:botSecret{name[0].upper()}{name[1:]}"
 
 
@@ -62,20 +68,29 @@ def secrets_for(spec: object, resolve: Resolve) -> BotSecrets:
         exchange_api_key=resolve(exchange.api_key, "bothost:exchangeApiKey"),
         exchange_api_secret=resolve(exchange.api_secret, "bothost:exchangeApiSecret"),
         exchange_passphrase=resolve(exchange.passphrase, "bothost:exchangePassphrase")
-        if exchange.passphrase is not None else None,
+        if exchange.passphrase is not None
+        else None,
         bot=bot,
     )
 
 
-def deploy_spec(host: Host, spec: object, secrets: BotSecrets, *, archive: Path | None = None,
-                preflight: Preflight | None = None, note: Note = lambda _: None) -> DeployResult:
+def deploy_spec(
+    host: Host,
+    spec: object,
+    secrets: BotSecrets,
+    *,
+    archive: Path | None = None,
+    preflight: Preflight | None = None,
+    note: Note = lambda _: None,
+) -> DeployResult:
     """Deploy the bot a StackSpec describes; archive overrides bot.imageArchive."""
     s = settings_for(spec)
     for warning in spec.bot.warnings():
         note(f"warning: {warning}")
     path = archive or (Path(spec.bot.image_archive) if spec.bot.image_archive else None)
-    return deploy(host, s, secrets, archive=inspect_archive(path) if path else None, preflight=preflight,
-                  note=note)
+    return deploy(
+        host, s, secrets, archive=inspect_archive(path) if path else None, preflight=preflight, note=note
+    )
 
 
 def status(host: Host, s: BotSettings, now: datetime.datetime | None = None) -> BotStatus:
@@ -84,9 +99,15 @@ def status(host: Host, s: BotSettings, now: datetime.datetime | None = None) -> 
     if fact is None:
         return BotStatus(s.container, "absent", "-", "-", (), "-", "-")
     image = facts.parse_image(host.run(facts.inspect_image_argv(fact.image_id)))
-    return BotStatus(s.container, fact.status, fact.health or "no health check", fact.image_id,
-                     image.repo_digests if image else (), fact.started_at,
-                     uptime(fact.started_at, now) if fact.running else "-")
+    return BotStatus(
+        s.container,
+        fact.status,
+        fact.health or "no health check",
+        fact.image_id,
+        image.repo_digests if image else (),
+        fact.started_at,
+        uptime(fact.started_at, now) if fact.running else "-",
+    )
 
 
 def uptime(started_at: str, now: datetime.datetime | None = None) -> str:

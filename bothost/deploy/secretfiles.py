@@ -35,14 +35,20 @@ class BotSecrets:
 
     def names(self) -> set[str]:
         """The names of the secrets that are set (names are not secret)."""
-        exchange = {"exchange_api_key": self.exchange_api_key, "exchange_api_secret": self.exchange_api_secret,
-                    "exchange_passphrase": self.exchange_passphrase}
+        exchange = {
+            "exchange_api_key": self.exchange_api_key,
+            "exchange_api_secret": self.exchange_api_secret,
+            "exchange_passphrase": self.exchange_passphrase,
+        }
         return {name for name, value in exchange.items() if value} | set(self.bot)
 
     def exchange(self) -> dict[str, Secret]:
         """The exchange secrets that are set, by file name."""
-        pairs = {"exchange_api_key": self.exchange_api_key, "exchange_api_secret": self.exchange_api_secret,
-                 "exchange_passphrase": self.exchange_passphrase}
+        pairs = {
+            "exchange_api_key": self.exchange_api_key,
+            "exchange_api_secret": self.exchange_api_secret,
+            "exchange_passphrase": self.exchange_passphrase,
+        }
         return {name: value for name, value in pairs.items() if value}
 
 
@@ -53,8 +59,10 @@ def secret_files(s: BotSettings, secrets: BotSecrets) -> dict[str, Secret]:
         available[FREQTRADE_PRIVATE_CONFIG] = freqtrade_private_config(s, secrets)
     missing = [name for name in s.secret_names if name not in available]
     if missing:
-        raise BothostError(f"secrets not set: {', '.join(missing)}; set them with "
-                           "`pulumi config set --secret ...` (see README, Secrets)")
+        raise BothostError(
+            f"secrets not set: {', '.join(missing)}; set them with "
+            "`pulumi config set --secret ...` (see README, Secrets)"
+        )
     files = {name: available[name] for name in s.secret_names}
     if s.exchange_files:
         files.update(secrets.exchange())
@@ -71,13 +79,19 @@ def freqtrade_private_config(s: BotSettings, secrets: BotSecrets) -> Secret:
     document: dict[str, dict[str, object]] = {
         "exchange": exchange,
         # Inside its own network namespace; docker publishes the port on the host's 127.0.0.1 only.
-        "api_server": {"enabled": True, "listen_ip_address": "0.0.0.0", "listen_port": 8080,
-                       "username": "freqtrader"},
+        "api_server": {
+            "enabled": True,
+            "listen_ip_address": "0.0.0.0",
+            "listen_port": 8080,
+            "username": "freqtrader",
+        },
     }
     api_password = secrets.bot.get("apiPassword")
     if api_password and "jwtSecretKey" not in secrets.bot:
         # A stable per-password JWT key, so freqtrade never falls back to a well-known default.
-        derived = hmac.new(api_password.reveal().encode(), b"bothost freqtrade jwt", hashlib.sha256).hexdigest()
+        derived = hmac.new(
+            api_password.reveal().encode(), b"bothost freqtrade jwt", hashlib.sha256
+        ).hexdigest()
         document["api_server"]["jwt_secret_key"] = derived
     for name, (section, key) in FREQTRADE_SECRET_PATHS.items():
         if name in secrets.bot:
@@ -88,8 +102,10 @@ def freqtrade_private_config(s: BotSettings, secrets: BotSecrets) -> Secret:
 
 def keyed_digests(files: Mapping[str, Secret], key: bytes) -> dict[str, str]:
     """HMAC-SHA256 of each file under a host-held key: changes when a secret rotates, reveals nothing."""
-    return {name: hmac.new(key, value.reveal().encode(), hashlib.sha256).hexdigest()
-            for name, value in sorted(files.items())}
+    return {
+        name: hmac.new(key, value.reveal().encode(), hashlib.sha256).hexdigest()
+        for name, value in sorted(files.items())
+    }
 
 
 def content_digests(files: Mapping[str, Secret]) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 
 from bothost.config.bot import BotSpec
 
@@ -44,7 +44,9 @@ class BotSettings:
     published: tuple[tuple[str, int, int], ...] = ()  # (host ip, host port, container port); 127.0.0.1 only
     restart: str = "unless-stopped"  # back after a crash and after reboots; stays down after `bothost stop`
     log_driver: str = "journald"  # logs rotate with the journal and never fill the disk
-    health_interval: int = 3  # seconds; docker 20.10 runs the first check one interval after start
+    health_interval: int = (
+        10  # seconds between docker's checks (deploys also run the check at once after start)
+    )
     health_timeout: int = 10  # seconds one health check may take
     health_retries: int = 3  # consecutive failures before "unhealthy"
     health_start_period: int = 60  # seconds of start-up during which failures do not count
@@ -69,13 +71,20 @@ class BotSettings:
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> BotSettings:
-        """Inverse of to_dict (lists become tuples again)."""
-        values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
+        """Inverse of to_dict, also after Pulumi's wire format (numbers as floats, None values dropped)."""
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            value = data.get(f.name)
+            if value is None:
+                if f.default is MISSING:
+                    values[f.name] = None  # an optional field the wire dropped
+                continue
+            values[f.name] = int(value) if f.type == "int" else value
         for name in ("entrypoint", "args", "secret_names"):
             if values.get(name) is not None:
                 values[name] = tuple(values[name])
         values["env"] = tuple(tuple(p) for p in values["env"])
-        values["published"] = tuple(tuple(p) for p in values.get("published", ()))
+        values["published"] = tuple((ip, int(hp), int(cp)) for ip, hp, cp in values.get("published", ()))
         values["data_mounts"] = tuple(Mount(**m) if isinstance(m, dict) else m for m in values["data_mounts"])
         return cls(**values)
 
@@ -87,11 +96,18 @@ def bot_settings(bot: BotSpec, *, exchange: bool = True) -> BotSettings:
     names = sorted({name for name, _ in bot.secrets} | set(preset.pop("extra_secrets")))
     entrypoint, args, health = preset.pop("entrypoint"), preset.pop("args"), preset.pop("health_cmd")
     return BotSettings(
-        preset=bot.preset, image=bot.image,
+        preset=bot.preset,
+        image=bot.image,
         entrypoint=bot.command if bot.command is not None else entrypoint,
         args=bot.args if bot.args is not None else args,
-        env=bot.env, data_dir=bot.data_dir, secret_names=tuple(names), health_cmd=bot.health_cmd or health,
-        stop_grace_period=bot.stop_grace_period, memory_bytes=bot.memory_bytes, cpus=bot.cpus, **preset,
+        env=bot.env,
+        data_dir=bot.data_dir,
+        secret_names=tuple(names),
+        health_cmd=bot.health_cmd or health,
+        stop_grace_period=bot.stop_grace_period,
+        memory_bytes=bot.memory_bytes,
+        cpus=bot.cpus,
+        **preset,
     )
 
 
@@ -102,13 +118,19 @@ def _freqtrade(bot: BotSpec) -> dict[str, object]:
         "user": "1000:1000",
         "data_mounts": (Mount(bot.data_dir, user_data, False),),
         "entrypoint": None,  # the image's: freqtrade
-        "args": ("trade", "--config", f"{user_data}/config.json",
-                 "--config", f"{SECRETS_MOUNT}/{FREQTRADE_PRIVATE_CONFIG}",
-                 "--db-url", f"sqlite:///{user_data}/tradesv3.sqlite"),
+        "args": (
+            "trade",
+            "--config",
+            f"{user_data}/config.json",
+            "--config",
+            f"{SECRETS_MOUNT}/{FREQTRADE_PRIVATE_CONFIG}",
+            "--db-url",
+            f"sqlite:///{user_data}/tradesv3.sqlite",
+        ),
         "extra_secrets": (FREQTRADE_PRIVATE_CONFIG,),
         "exchange_files": False,  # the exchange key travels inside the private config file
-        "health_cmd": "python3 -c \"import urllib.request; "
-                      "urllib.request.urlopen('http://127.0.0.1:8080/api/v1/ping', timeout=5)\"",
+        "health_cmd": 'python3 -c "import urllib.request; '
+        "urllib.request.urlopen('http://127.0.0.1:8080/api/v1/ping', timeout=5)\"",
         "published": (("127.0.0.1", 8080, 8080),),  # the REST API/FreqUI, reached through an SSH tunnel
     }
 
@@ -118,11 +140,15 @@ def _hummingbot(bot: BotSpec) -> dict[str, object]:
     home = "/home/hummingbot"
     return {
         "user": None,
-        "data_mounts": tuple(Mount(f"{bot.data_dir}/{d}", f"{home}/{d}", False) for d in ("conf", "logs", "data")),
+        "data_mounts": tuple(
+            Mount(f"{bot.data_dir}/{d}", f"{home}/{d}", False) for d in ("conf", "logs", "data")
+        ),
         "entrypoint": ("/bin/bash", "-lc"),
-        # CONFIG_PASSWORD is read from its file into the process environment only, never into `docker inspect`.
-        "args": (f'export CONFIG_PASSWORD="$(cat {SECRETS_MOUNT}/configPassword)" && '
-                 "conda activate hummingbot && exec ./bin/hummingbot_quickstart.py",),
+        # CONFIG_PASSWORD goes from its file into the process environment only, never `docker inspect`.
+        "args": (
+            f'export CONFIG_PASSWORD="$(cat {SECRETS_MOUNT}/configPassword)" && '
+            "conda activate hummingbot && exec ./bin/hummingbot_quickstart.py",
+        ),
         "extra_secrets": (),
         "health_cmd": "kill -0 1",  # hummingbot has no health endpoint: the check proves its process lives
     }

@@ -67,8 +67,32 @@ class BotHost(pulumi.ComponentResource):
             # Hetzner refuses to give a primary IP to the new server while the old one still holds it.
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
+        self.bot = self._bot(name, spec) if spec.bot is not None else None
         self.outputs = self._outputs(spec)
         self.register_outputs(self.outputs)
+
+    def _bot(self, name: str, spec: StackSpec) -> pulumi.CustomResource:
+        """The bot container, deployed over SSH (agent or ~/.ssh keys) after first boot; key audit first."""
+        from bothost.deploy.ops import secrets_for, settings_for
+        from bothost.infra.bot_deployment import BotDeployment
+        from bothost.keyaudit.preflight import pulumi_preflight_args
+
+        keys = self.host_keys
+        audit_args = pulumi_preflight_args(spec.exchange, self.ipv4.ip_address)
+        return BotDeployment(
+            f"{name}-bot",
+            server_id=self.server.id,
+            host=self.ipv4.ip_address,
+            port=spec.host.ssh_port,
+            user=spec.host.admin_user,
+            host_keys=pulumi.Output.all(keys.ed25519_public, keys.rsa_public),
+            settings=settings_for(spec),
+            secrets=secrets_for(spec, lambda value, _key: value),  # the engine decrypted them already
+            archive=spec.bot.image_archive,
+            preflight="bothost.keyaudit.preflight:pulumi_preflight" if audit_args else None,
+            preflight_args=audit_args,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.server]),
+        )
 
     def _primary_ip(self, name: str, prefix: str, family: str, spec: StackSpec,
                     tags: dict[str, str]) -> hcloud.PrimaryIp:

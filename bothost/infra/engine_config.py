@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pulumi
 import pulumi.runtime
@@ -11,6 +11,11 @@ import pulumi.runtime
 from bothost.config import RawConfig, StackSpec, parse_spec
 from bothost.config.host import NS
 from bothost.config.spec import known_keys
+from bothost.errors import ConfigError
+
+# Keys whose values are key material: stored in plain text they would sit readable in Pulumi.<stack>.yaml.
+MUST_BE_SECRET = (f"{NS}:exchangeApiKey", f"{NS}:exchangeApiSecret", f"{NS}:exchangePassphrase",
+                  f"{NS}:botSecrets")
 
 
 def engine_keys() -> set[str]:
@@ -31,7 +36,17 @@ def read_raw_config(keys: Iterable[str] | None = None) -> RawConfig:
         value = pulumi.runtime.get_config(key)
         if value is not None:
             values[key] = value
+    refuse_plain_secrets(values, pulumi.runtime.is_config_secret)
     return RawConfig(values)
+
+
+def refuse_plain_secrets(values: dict[str, object], is_secret: Callable[[str], bool]) -> None:
+    """Fail when key material was set without --secret (the value is never echoed)."""
+    for key in MUST_BE_SECRET:
+        if key in values and not is_secret(key):
+            raise ConfigError(key, "***", "set in plain text, so it is readable in the stack file",
+                              f"pulumi config rm {key}; then pulumi config set --secret {key} "
+                              "(and revoke the exposed key at the exchange if the file was shared)")
 
 
 def read_spec() -> StackSpec:

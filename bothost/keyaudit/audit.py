@@ -1,7 +1,7 @@
 """The key audit: run the probe on the host (and, for Binance, here), judge, and refuse bad keys.
 
-    result = audit(spec.exchange, credentials, remote, static_ip)
-    print(result.render()); result.raise_if_refused()
+result = audit(spec.exchange, credentials, remote, static_ip)
+print(result.render()); result.raise_if_refused()
 """
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ def credentials_from(spec: ExchangeSpec, source: SecretSource) -> Credentials:
     return Credentials(
         key=source.resolve(spec.api_key, "bothost:exchangeApiKey"),
         secret=source.resolve(spec.api_secret, "bothost:exchangeApiSecret"),
-        passphrase=None if spec.passphrase is None else source.resolve(spec.passphrase,
-                                                                       "bothost:exchangePassphrase"),
+        passphrase=None
+        if spec.passphrase is None
+        else source.resolve(spec.passphrase, "bothost:exchangePassphrase"),
     )
 
 
@@ -61,7 +62,9 @@ class AuditResult:
         """One line per finding, worst first."""
         order = {"fail": 0, "warn": 1, "info": 2}
         marks = {"fail": "REFUSED", "warn": "WARNING", "info": "ok"}
-        lines = [f"{marks[f.level]:>7}  {f.text}" for f in sorted(self.findings, key=lambda f: order[f.level])]
+        lines = [
+            f"{marks[f.level]:>7}  {f.text}" for f in sorted(self.findings, key=lambda f: order[f.level])
+        ]
         return f"Key audit ({GUIDES[self.exchange].title}):\n" + "\n".join(lines)
 
     def raise_if_refused(self) -> None:
@@ -69,21 +72,35 @@ class AuditResult:
         failures = [f for f in self.findings if f.level == "fail"]
         if failures:
             more = f" (and {len(failures) - 1} more above)" if len(failures) > 1 else ""
-            raise KeyAuditRefused(f"key audit refused the {GUIDES[self.exchange].title} key: "
-                                  f"{failures[0].text}{more}. Nothing was deployed.")
+            raise KeyAuditRefused(
+                f"key audit refused the {GUIDES[self.exchange].title} key: "
+                f"{failures[0].text}{more}. Nothing was deployed."
+            )
 
 
 def probe_request(spec: ExchangeSpec, creds: Credentials, api_base: str) -> bytes:
     """The probe's stdin: the only place the secret leaves this process, and only into a pipe."""
-    return json.dumps({
-        "exchange": spec.exchange, "api_base": api_base, "timeout": PROBE_TIMEOUT,
-        "key": creds.key.reveal(), "secret": creds.secret.reveal(),
-        "passphrase": creds.passphrase.reveal() if creds.passphrase else "",
-    }).encode()
+    return json.dumps(
+        {
+            "exchange": spec.exchange,
+            "api_base": api_base,
+            "timeout": PROBE_TIMEOUT,
+            "key": creds.key.reveal(),
+            "secret": creds.secret.reveal(),
+            "passphrase": creds.passphrase.reveal() if creds.passphrase else "",
+        }
+    ).encode()
 
 
-def audit(spec: ExchangeSpec, creds: Credentials, host: object, static_ip: str, *,
-          here: ProbeRunner | None = None, here_api_base: str | None = None) -> AuditResult:
+def audit(
+    spec: ExchangeSpec,
+    creds: Credentials,
+    host: object,
+    static_ip: str,
+    *,
+    here: ProbeRunner | None = None,
+    here_api_base: str | None = None,
+) -> AuditResult:
     """Audit the key from the host (a Remote or a ProbeRunner); Binance's whitelist is also tried from here.
 
     here_api_base: where this machine reaches the exchange when that differs from the host's view (only in
@@ -107,8 +124,14 @@ def audit(spec: ExchangeSpec, creds: Credentials, host: object, static_ip: str, 
 def _judge(report: dict, guide: object, static_ip: str, where: str) -> list[Finding]:
     status = report.get("status")
     if status == "unreachable":
-        return [Finding("fail", "unreachable", f"cannot reach {guide.title} at {report.get('api_base')} from "
-                        f"{where}: {report.get('detail')}")]
+        return [
+            Finding(
+                "fail",
+                "unreachable",
+                f"cannot reach {guide.title} at {report.get('api_base')} from "
+                f"{where}: {report.get('detail')}",
+            )
+        ]
     if status not in ("ok", "refused"):
         return [Finding("fail", "probe-error", f"the key audit failed on {where}: {report.get('detail')}")]
     findings = judge_clock(report.get("clock"), guide, where)
@@ -120,5 +143,8 @@ def _judge(report: dict, guide: object, static_ip: str, where: str) -> list[Find
 def _waive(finding: Finding) -> Finding:
     if finding.level != "fail" or not finding.waivable:
         return finding
-    return replace(finding, level="warn",
-                   text=f"UNRESTRICTED KEY ALLOWED by bothost:allowUnrestrictedKey: {finding.text}")
+    return replace(
+        finding,
+        level="warn",
+        text=f"UNRESTRICTED KEY ALLOWED by bothost:allowUnrestrictedKey: {finding.text}",
+    )

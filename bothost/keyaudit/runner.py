@@ -74,9 +74,20 @@ class LocalRunner:
             path = Path(directory) / "keyaudit.pyz"
             path.write_bytes(probe_bundle())
             try:
-                done = subprocess.run([self.python, *PYTHON_FLAGS, str(path)], input=request,
-                                      capture_output=True, timeout=timeout + 30, check=False)
+                done = subprocess.run(
+                    [self.python, *PYTHON_FLAGS, str(path)],
+                    input=request,
+                    capture_output=True,
+                    timeout=timeout + 30,
+                    check=False,
+                )
             except (OSError, subprocess.TimeoutExpired) as error:
-                raise BothostError(f"could not run the key-audit probe here: {type(error).__name__}") from None
-        return parse_report(done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace"),
-                            done.returncode, self.where)
+                raise BothostError(
+                    f"could not run the key-audit probe here: {type(error).__name__}"
+                ) from None
+        return parse_report(
+            done.stdout.decode(errors="replace"),
+            done.stderr.decode(errors="replace"),
+            done.returncode,
+            self.where,
+        )

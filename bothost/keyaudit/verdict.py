@@ -41,8 +41,14 @@ def judge_clock(clock: dict | None, guide: Guide, where: str) -> list[Finding]:
     said = f"{where}'s clock is {abs(skew)} ms {'ahead of' if skew > 0 else 'behind'} {guide.title}'s"
     if (ahead is not None and skew - slack > ahead) or (behind is not None and -skew - slack > behind):
         limit = ahead if skew > 0 else behind
-        return [Finding("fail", "clock-window", f"{said}, beyond the {limit} ms {guide.title} accepts: signed "
-                        "requests will be rejected. Fix time sync on the host (systemd-timesyncd) and retry.")]
+        return [
+            Finding(
+                "fail",
+                "clock-window",
+                f"{said}, beyond the {limit} ms {guide.title} accepts: signed "
+                "requests will be rejected. Fix time sync on the host (systemd-timesyncd) and retry.",
+            )
+        ]
     if abs(skew) - slack > CLOCK_WARN_MS:
         return [Finding("warn", "clock-skew", f"{said} (warning above {CLOCK_WARN_MS} ms); check time sync")]
     return [Finding("info", "clock", f"{said} (within {CLOCK_WARN_MS} ms)")]
@@ -53,16 +59,17 @@ def judge_refusal(error: dict, guide: Guide, static_ip: str) -> Finding:
     kind, said = error.get("kind"), f"({error.get('code')}: {error.get('message')})"
     add_ip = f"add {static_ip} under '{guide.ip_setting}' on {guide.page}"
     texts = {
-        "auth": f"{guide.title} rejected the key from the host: key or secret wrong ({guide.secret_parts}) "
-                f"{said}. Check the values in the stack config against {guide.page}",
+        "auth": f"{guide.title} rejected the key from the host: key or secret wrong "
+        f"({guide.secret_parts}) {said}. Check the values in the stack config against {guide.page}",
         "ip": f"{guide.title} refused the host's IP {said}: {add_ip}",
-        "ip_or_auth": f"{guide.title} refused the key from the host {said}: either the key or secret is wrong, "
-                      f"or {static_ip} is not a trusted IP ({add_ip})",
-        "clock": f"{guide.title} rejected the request's timestamp {said}: the host's clock is off; fix time sync",
-        "nonce": f"{guide.title} rejected the nonce {said}: another program uses this key with larger nonces; "
-                 "give the bot its own key",
+        "ip_or_auth": f"{guide.title} refused the key from the host {said}: either the key or secret is "
+        f"wrong, or {static_ip} is not a trusted IP ({add_ip})",
+        "clock": f"{guide.title} rejected the request's timestamp {said}: the host's clock is off; "
+        "fix time sync",
+        "nonce": f"{guide.title} rejected the nonce {said}: another program uses this key with larger "
+        "nonces; give the bot its own key",
         "denied": f"{guide.title} denied the request {said}: the key lacks read permission, or the host's IP "
-                  f"is not allowed ({add_ip})",
+        f"is not allowed ({add_ip})",
     }
     return Finding("fail", f"refused-{kind}", texts.get(kind, f"{guide.title} refused the request {said}"))
 
@@ -71,47 +78,115 @@ def judge_facts(facts: dict, guide: Guide, static_ip: str) -> list[Finding]:
     """Permissions and the IP whitelist as the exchange reports them."""
     found: list[Finding] = []
     if facts.get("withdraw"):
-        found.append(Finding("fail", "withdraw", f"withdrawal permission is ON ({', '.join(facts['withdraw_via'])})"
-                             f": switch off '{guide.withdraw_setting}' for this key on {guide.page}"))
+        found.append(
+            Finding(
+                "fail",
+                "withdraw",
+                f"withdrawal permission is ON ({', '.join(facts['withdraw_via'])})"
+                f": switch off '{guide.withdraw_setting}' for this key on {guide.page}",
+            )
+        )
     elif facts.get("withdraw") is None:
-        found.append(Finding("warn", "withdraw-unknown", f"{guide.title} does not report whether the key may "
-                             f"withdraw: make sure '{guide.withdraw_setting}' is off on {guide.page}"))
+        found.append(
+            Finding(
+                "warn",
+                "withdraw-unknown",
+                f"{guide.title} does not report whether the key may "
+                f"withdraw: make sure '{guide.withdraw_setting}' is off on {guide.page}",
+            )
+        )
     if facts.get("transfer"):
-        found.append(Finding("warn", "transfer", f"transfer permissions are on ({', '.join(facts['transfer'])}): "
-                             f"funds can be moved between accounts; switch them off on {guide.page}"))
+        found.append(
+            Finding(
+                "warn",
+                "transfer",
+                f"transfer permissions are on ({', '.join(facts['transfer'])}): "
+                f"funds can be moved between accounts; switch them off on {guide.page}",
+            )
+        )
     if facts.get("trade") is False:
-        found.append(Finding("warn", "no-trade", "the key has no trading permission: the bot cannot place orders"))
+        found.append(
+            Finding("warn", "no-trade", "the key has no trading permission: the bot cannot place orders")
+        )
     found += _judge_ip_list(facts, guide, static_ip)
     readable = {True: "yes", False: "no", None: "not reported"}
-    found.append(Finding("info", "permissions", f"read: {readable[facts.get('read')]}, trade: "
-                         f"{readable[facts.get('trade')]}, withdraw: {readable[facts.get('withdraw')]} "
-                         f"({', '.join(facts.get('permissions') or []) or 'no names reported'})"))
-    found.append(Finding("info", "expiry", f"key expires {facts['expires']}" if facts.get("expires")
-                         else f"{guide.title} reports no expiry for this key"))
+    found.append(
+        Finding(
+            "info",
+            "permissions",
+            f"read: {readable[facts.get('read')]}, trade: "
+            f"{readable[facts.get('trade')]}, withdraw: {readable[facts.get('withdraw')]} "
+            f"({', '.join(facts.get('permissions') or []) or 'no names reported'})",
+        )
+    )
+    found.append(
+        Finding(
+            "info",
+            "expiry",
+            f"key expires {facts['expires']}"
+            if facts.get("expires")
+            else f"{guide.title} reports no expiry for this key",
+        )
+    )
     return found
 
 
 def _judge_ip_list(facts: dict, guide: Guide, static_ip: str) -> list[Finding]:
     where = f"'{guide.ip_setting}' on {guide.page}"
     if guide.ip_source == "none":
-        return [Finding("warn", "ip-unverifiable", f"{guide.title} cannot report a key's IP allowlist: set "
-                        f"{where} to {static_ip} yourself; bothost cannot check it")]
+        return [
+            Finding(
+                "warn",
+                "ip-unverifiable",
+                f"{guide.title} cannot report a key's IP allowlist: set "
+                f"{where} to {static_ip} yourself; bothost cannot check it",
+            )
+        ]
     if facts.get("ip_restricted") is False:
-        return [Finding("fail", "ip-unrestricted", f"the key works from any IP: turn on {where} with only "
-                        f"{static_ip}", waivable=True)]
+        return [
+            Finding(
+                "fail",
+                "ip-unrestricted",
+                f"the key works from any IP: turn on {where} with only {static_ip}",
+                waivable=True,
+            )
+        ]
     ips = facts.get("ip_list")
     if ips is None:
         return []  # only a flag (Binance): proven by the host-versus-here comparison
     if not any(ip_allowed(static_ip, entry) for entry in ips):
-        return [Finding("fail", "ip-missing", f"the key's IP whitelist ({', '.join(ips)}) does not contain "
-                        f"{static_ip}: add it under {where}", waivable=True)]
-    found = [Finding("info", "ip", f"the IP whitelist contains {static_ip}"
-                     + (" (the exchange masks part of each entry)" if facts.get("ip_masked") else ""))]
-    others = [entry for entry in ips if not ip_allowed(static_ip, entry) or "/" in entry and
-              ipaddress.ip_network(entry, strict=False).num_addresses > 1]
+        return [
+            Finding(
+                "fail",
+                "ip-missing",
+                f"the key's IP whitelist ({', '.join(ips)}) does not contain "
+                f"{static_ip}: add it under {where}",
+                waivable=True,
+            )
+        ]
+    found = [
+        Finding(
+            "info",
+            "ip",
+            f"the IP whitelist contains {static_ip}"
+            + (" (the exchange masks part of each entry)" if facts.get("ip_masked") else ""),
+        )
+    ]
+    others = [
+        entry
+        for entry in ips
+        if not ip_allowed(static_ip, entry)
+        or ("/" in entry and ipaddress.ip_network(entry, strict=False).num_addresses > 1)
+    ]
     if others:
-        found.append(Finding("warn", "ip-extra", f"the whitelist also admits {', '.join(others)}: "
-                             f"remove them under {where} unless you use them"))
+        found.append(
+            Finding(
+                "warn",
+                "ip-extra",
+                f"the whitelist also admits {', '.join(others)}: "
+                f"remove them under {where} unless you use them",
+            )
+        )
     return found
 
 
@@ -120,13 +195,31 @@ def judge_proof(here: dict | None, guide: Guide, static_ip: str) -> list[Finding
     if here is None:
         return []
     status = here.get("status")
+    # The same key and secret just worked from the host, so Binance's -2015 from here can only mean the IP.
     if status == "refused" and here["error"].get("kind") in ("ip", "ip_or_auth"):
-        return [Finding("info", "ip-proven", f"IP whitelist proven: the key works from the host ({static_ip}) "
-                        f"and {guide.title} rejects it from this machine ({here['error'].get('code')})")]
+        return [
+            Finding(
+                "info",
+                "ip-proven",
+                f"IP whitelist proven: the key works from the host ({static_ip}) "
+                f"and {guide.title} rejects it from this machine ({here['error'].get('code')})",
+            )
+        ]
     if status == "ok":
-        return [Finding("fail", "ip-too-wide", f"the key also works from this machine, so its trusted IPs admit "
-                        f"more than the host: keep only {static_ip} under '{guide.ip_setting}' on {guide.page}",
-                        waivable=True)]
+        return [
+            Finding(
+                "fail",
+                "ip-too-wide",
+                f"the key also works from this machine, so its trusted IPs admit "
+                f"more than the host: keep only {static_ip} under '{guide.ip_setting}' on {guide.page}",
+                waivable=True,
+            )
+        ]
     detail = here.get("detail") or here.get("error") or status
-    return [Finding("warn", "ip-unproven", f"could not prove the IP whitelist from this machine ({detail}); "
-                    f"{guide.title} reports it as on")]
+    return [
+        Finding(
+            "warn",
+            "ip-unproven",
+            f"could not prove the IP whitelist from this machine ({detail}); {guide.title} reports it as on",
+        )
+    ]

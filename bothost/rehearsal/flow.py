@@ -9,7 +9,7 @@ from typing import TextIO
 from bothost.config import StackSpec
 from bothost.rehearsal.image import Image
 from bothost.rehearsal.overrides import format_overrides
-from bothost.rehearsal.session import RehearsalVM, new_run_dir, running
+from bothost.rehearsal.session import BOOT_TIMEOUT, RehearsalVM, new_run_dir, running
 from bothost.verify.host import verify_target
 from bothost.verify.report import as_table
 
@@ -23,7 +23,8 @@ def rehearse(spec: StackSpec, image: Image, *, ssh_port: int | None = None, keep
         print(format_overrides(vm.overrides), file=out)
         print(f"VM: qemu pid {vm.vm.pid}, SSH 127.0.0.1:{vm.ssh_port} -> guest port {vm.spec.host.ssh_port}, "
               f"serial console log {vm.vm.cfg.serial_log}", file=out, flush=True)
-        status = vm.wait_for_cloud_init(out)
+        # A user-given cloud image lacks the packages: apt runs inside the emulated VM, which is slow.
+        status = vm.wait_for_cloud_init(out, timeout=BOOT_TIMEOUT * (1 if image.kernel else 3))
         if status.exit_status != 0:
             print(f"WARNING: cloud-init reported an error:\n{status.stdout.strip()}", file=out)
         results = verify_target(vm.target, vm.checks())

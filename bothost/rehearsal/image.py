@@ -41,6 +41,8 @@ IMAGE_FILES = {
     "/etc/network/interfaces": "source /etc/network/interfaces.d/*\n\nauto lo\niface lo inet loopback\n",
     # cloud-init writes the DHCP config for eth0; NoCloud reads the seed ISO labelled cidata.
     "/etc/cloud/cloud.cfg.d/90_dpkg.cfg": "datasource_list: [ NoCloud, None ]\n",
+    # As on Hetzner's images: the hostname resolves (else sudo warns "unable to resolve host" on every call).
+    "/etc/cloud/cloud.cfg.d/91_hosts.cfg": "manage_etc_hosts: true\n",
     "/etc/apt/sources.list": (
         f"deb http://deb.debian.org/debian {SUITE} main\n"
         f"deb http://deb.debian.org/debian {SUITE}-updates main\n"
@@ -207,6 +209,7 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 def _only(paths: Iterable[Path]) -> Path:
+    """The single path found (the one kernel or initrd the image has)."""
     found = sorted(paths)
     if len(found) != 1:
         raise BothostError(f"expected exactly one kernel file, found {[p.name for p in found]}")
@@ -214,6 +217,7 @@ def _only(paths: Iterable[Path]) -> Path:
 
 
 def _require_root_tools() -> None:
+    """Fail early, with the fix, when this machine cannot build the image."""
     if os.geteuid() != 0:
         raise BothostError("building the rehearsal image needs root (debootstrap, chroot, mount)")
     for tool in ("debootstrap", "mkfs.ext4", "chroot"):

@@ -67,5 +67,6 @@ def format_overrides(overrides: list[Override]) -> str:
 
 
 def _short_key(line: str) -> str:
+    """A public key shortened for display."""
     kind, blob = line.split()[:2]
     return f"{kind} {blob[:12]}...{blob[-6:]} {KEY_COMMENT}"

@@ -30,6 +30,7 @@ from bothost.role import Check, CommandResult, RenderContext
 
 BOOT_TIMEOUT = 900.0  # seconds to SSH login and cloud-init done; ~100 s measured under TCG, slower when busy
 LOOPBACK = "127.0.0.1"
+POLL_SECONDS = 1.0  # how often the boot progress line is refreshed from the serial console
 
 # paramiko logs every refused connection attempt while the VM boots; a handler keeps that off the terminal.
 logging.getLogger("paramiko").addHandler(logging.NullHandler())
@@ -149,18 +150,17 @@ def running(spec: StackSpec, image: Image, *, ssh_port: int | None = None, keep:
             shutil.rmtree(run_dir, ignore_errors=True)
 
 
-def start_sntp(vm_pid: int) -> subprocess.Popen[bytes] | None:
-    """Serve this machine's clock on 127.0.0.1:123 while the VM runs (None if something else answers)."""
+def start_sntp(vm_pid: int) -> subprocess.Popen[bytes]:
+    """Serve this machine's clock on 127.0.0.1:123 while the VM runs (shared with a concurrent rehearsal)."""
     process = subprocess.Popen([sys.executable, "-m", "bothost.rehearsal.sntp", "--watch-pid", str(vm_pid)],
-                               stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        process.wait(timeout=1.0)
-    except subprocess.TimeoutExpired:
-        return process  # serving
-    if sntp.query() is None:
-        print(f"warning: no SNTP server on 127.0.0.1:123 ({process.stderr.read().decode().strip()}); "
-              "the clock-synchronised check will fail", file=sys.stderr)
-    return None
+                               stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 15.0  # python starts slowly on a busy machine
+    while sntp.query(timeout=1.0) is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if sntp.query(timeout=1.0) is None:
+        print("warning: nothing answers SNTP on 127.0.0.1:123; the clock-synchronised check will fail",
+              file=sys.stderr)
+    return process
 
 
 def wait_for_cloud_init(rehearsal: RehearsalVM, out: TextIO, timeout: float) -> CommandResult:
@@ -169,6 +169,7 @@ def wait_for_cloud_init(rehearsal: RehearsalVM, out: TextIO, timeout: float) -> 
     result: list[CommandResult | BaseException] = []
 
     def ssh_side() -> None:
+        """Log in, then block in `cloud-init status --wait`."""
         try:
             with wait_for_ssh(rehearsal.target, timeout=timeout) as remote:
                 result.append(remote.run(["cloud-init", "status", "--wait", "--long"], sudo=False,
@@ -190,7 +191,7 @@ def wait_for_cloud_init(rehearsal: RehearsalVM, out: TextIO, timeout: float) -> 
         elif stage != shown:
             print(line, file=out, flush=True)
         shown = stage
-        worker.join(timeout=1.0)
+        worker.join(timeout=POLL_SECONDS)
     if tty:
         print(file=out)
     if not result:
@@ -203,6 +204,7 @@ def wait_for_cloud_init(rehearsal: RehearsalVM, out: TextIO, timeout: float) -> 
 
 
 def _status_line(text: str) -> str:
+    """The `status:` value of `cloud-init status --long` output."""
     for line in text.splitlines():
         if line.startswith("status:"):
             return line.split(":", 1)[1].strip()

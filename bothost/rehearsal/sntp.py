@@ -69,10 +69,12 @@ class Responder:
         self._socket.close()
 
     def _serve(self) -> None:
+        """The background thread: answer until closed."""
         while not self._stop.is_set():
             self._answer_one()
 
     def _answer_one(self) -> None:
+        """Answer one request, or return after the socket timeout."""
         try:
             data, peer = self._socket.recvfrom(512)
         except (TimeoutError, OSError):
@@ -101,6 +103,7 @@ def query(host: str = "127.0.0.1", port: int = 123, timeout: float = 2.0) -> flo
 
 
 def _alive(pid: int) -> bool:
+    """Whether a process with this pid exists."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -111,19 +114,28 @@ def _alive(pid: int) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Serve until the watched process (the VM) exits: `python -m bothost.rehearsal.sntp --watch-pid N`."""
-    parser = argparse.ArgumentParser(description=main.__doc__)
+    """Serve until the watched process (the VM) exits: `python -m bothost.rehearsal.sntp --watch-pid N`.
+
+    While another rehearsal's server holds the port (it serves this VM too), retry until it is free.
+    """
+    parser = argparse.ArgumentParser(description="SNTP server for a rehearsal VM")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=123)
     parser.add_argument("--watch-pid", type=int, required=True)
     args = parser.parse_args(argv)
-    try:
-        responder = Responder(args.host, args.port)
-    except OSError as exc:
-        print(f"sntp: cannot bind {args.host}:{args.port}: {exc}", file=sys.stderr)
-        return 3
-    responder.serve_forever(lambda: _alive(args.watch_pid))
-    responder.close()
+    reported = False
+    while _alive(args.watch_pid):
+        try:
+            responder = Responder(args.host, args.port)
+        except OSError as exc:
+            if not reported:
+                print(f"sntp: {args.host}:{args.port} busy ({exc}); retrying while the VM runs",
+                      file=sys.stderr)
+                reported = True
+            time.sleep(1.0)
+            continue
+        responder.serve_forever(lambda: _alive(args.watch_pid))
+        responder.close()
     return 0
 
 

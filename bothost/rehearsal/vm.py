@@ -40,18 +40,22 @@ class VMConfig:
 
     @property
     def seed(self) -> Path:
+        """The NoCloud seed ISO."""
         return self.run_dir / "seed" / "seed.iso"
 
     @property
     def serial_log(self) -> Path:
+        """Where the serial console is written."""
         return self.run_dir / "serial.log"
 
     @property
     def qmp_socket(self) -> Path:
+        """qemu's QMP control socket (ACPI power-off, quit)."""
         return self.run_dir / "qmp.sock"
 
     @property
     def pid_file(self) -> Path:
+        """qemu writes its pid here."""
         return self.run_dir / "qemu.pid"
 
 
@@ -116,6 +120,7 @@ class VM:
 
     @property
     def pid(self) -> int:
+        """The qemu process id."""
         if self.process is None:
             raise BothostError("the VM is not started")
         return self.process.pid
@@ -144,7 +149,7 @@ def stop_qemu(pid: int, qmp_socket: Path, timeout: float, wait=None) -> None:
     wait = wait or (lambda timeout: _wait_gone(pid, timeout))
     for command, grace in (("system_powerdown", timeout), ("quit", 5.0)):
         with contextlib.suppress(OSError, ValueError):
-            qmp(qmp_socket, command)
+            qmp(qmp_socket, command, timeout=min(5.0, timeout))
             with contextlib.suppress(subprocess.TimeoutExpired):
                 wait(timeout=grace)
                 return
@@ -173,6 +178,7 @@ def qmp(path: Path, command: str, timeout: float = 5.0) -> dict:
 
 
 def _wait_gone(pid: int, timeout: float) -> None:
+    """Wait for a process that is not our child to exit (TimeoutExpired if it does not)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -184,6 +190,7 @@ def _wait_gone(pid: int, timeout: float) -> None:
 
 
 def _virtual_size(path: Path) -> int:
+    """The virtual disk size of an image, in bytes."""
     out = subprocess.run(["qemu-img", "info", "--output", "json", str(path)], check=True, capture_output=True,
                          text=True).stdout
     return int(json.loads(out)["virtual-size"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +15,9 @@ from bothost.remote import Target
 from bothost.role import CommandResult
 
 Probe = Callable[[], CommandResult]
-TIMEOUT = 20.0
+TIMEOUT = 20.0  # seconds per connection attempt
+RETRY_SECONDS = 60.0  # keep trying this long: the firewall rate-limits new SSH connections
+RETRY_INTERVAL = 2.0
 
 
 def auth_methods(target: Target) -> CommandResult:
@@ -68,11 +71,8 @@ def client_probes(target: Target) -> dict[str, Probe]:
 @contextmanager
 def _pinned_transport(target: Target) -> Iterator[paramiko.Transport]:
     """A started SSH transport whose host key is one of the pinned ones (else HostKeyMismatch)."""
-    sock = socket.create_connection((target.host, target.port), timeout=TIMEOUT)
-    transport = paramiko.Transport(sock)
+    transport = _connect(target)
     try:
-        transport.banner_timeout = TIMEOUT
-        transport.start_client(timeout=TIMEOUT)
         key = transport.get_remote_server_key()
         pinned = {line.split()[1] for line in target.host_keys}
         if key.get_base64() not in pinned:
@@ -81,6 +81,25 @@ def _pinned_transport(target: Target) -> Iterator[paramiko.Transport]:
         yield transport
     finally:
         transport.close()
+
+
+def _connect(target: Target) -> paramiko.Transport:
+    """Key exchange with the host, retried while new connections are refused or rate-limited."""
+    deadline = time.monotonic() + RETRY_SECONDS
+    while True:
+        transport = None
+        try:
+            sock = socket.create_connection((target.host, target.port), timeout=TIMEOUT)
+            transport = paramiko.Transport(sock)
+            transport.banner_timeout = TIMEOUT
+            transport.start_client(timeout=TIMEOUT)
+            return transport
+        except (paramiko.SSHException, OSError):
+            if transport is not None:
+                transport.close()
+            if time.monotonic() + RETRY_INTERVAL > deadline:
+                raise
+            time.sleep(RETRY_INTERVAL)
 
 
 def _identities(identity: Path | None) -> list[paramiko.PKey]:

@@ -50,9 +50,11 @@ def as_json(results: Sequence[CheckResult], target: str) -> dict[str, Any]:
 
 
 def _row(cells: dict[str, str], result: str) -> str:
+    """One fixed-width table row."""
     return " ".join(_fit(cells[k], w) for k, w in WIDTHS.items()) + " " + result
 
 
 def _fit(text: str, width: int) -> str:
+    """Text on one line, cut to the column width."""
     text = " ".join(str(text).split())
     return (text if len(text) <= width else text[: width - 3] + "...").ljust(width)

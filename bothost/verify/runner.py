@@ -26,7 +26,7 @@ def run(argv):
         return [124, "", "timed out after {COMMAND_TIMEOUT} s"]
     except Exception as e:
         return [126, "", repr(e)]
-with ThreadPoolExecutor(8) as pool:
+with ThreadPoolExecutor(4) as pool:
     json.dump(list(pool.map(run, json.load(sys.stdin))), sys.stdout)
 """
 
@@ -47,6 +47,7 @@ class CheckResult:
 
     @property
     def passed(self) -> bool:
+        """Whether the check passed."""
         return self.outcome.passed
 
 
@@ -88,6 +89,7 @@ def run_batch(remote: Runs, commands: Sequence[Sequence[str]]) -> list[CommandRe
 
 
 def _probe(probe: Callable[[], CommandResult] | None, name: str) -> CommandResult:
+    """Run a client-side probe; an unknown name is a failed result."""
     if probe is None:
         return CommandResult(127, "", f"unknown client-side probe {name!r}")
     return probe()

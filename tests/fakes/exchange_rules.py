@@ -61,11 +61,21 @@ def binance(fake: FakeExchange, req: Request) -> tuple[int, dict]:
     if not fake.ip_ok(req.caller_ip):
         return refused
     s = fake.state
-    return 200, {"ipRestrict": s.ip_list is not None, "createTime": 1698645219000, "enableReading": True,
-                 "enableWithdrawals": s.withdraw, "enableInternalTransfer": False, "enableMargin": False,
-                 "enableFutures": False, "permitsUniversalTransfer": False, "enableVanillaOptions": False,
-                 "enableFixApiTrade": False, "enableFixReadOnly": False,
-                 "enableSpotAndMarginTrading": s.trade, "enablePortfolioMarginTrading": False}
+    return 200, {
+        "ipRestrict": s.ip_list is not None,
+        "createTime": 1698645219000,
+        "enableReading": True,
+        "enableWithdrawals": s.withdraw,
+        "enableInternalTransfer": False,
+        "enableMargin": False,
+        "enableFutures": False,
+        "permitsUniversalTransfer": False,
+        "enableVanillaOptions": False,
+        "enableFixApiTrade": False,
+        "enableFixReadOnly": False,
+        "enableSpotAndMarginTrading": s.trade,
+        "enablePortfolioMarginTrading": False,
+    }
 
 
 def bybit(fake: FakeExchange, req: Request) -> tuple[int, dict]:
@@ -84,15 +94,43 @@ def bybit(fake: FakeExchange, req: Request) -> tuple[int, dict]:
     if _outside(fake, int(stamp), 1000, int(window or 5000)):
         return 200, {"retCode": 10002, "retMsg": "invalid request, please check your server timestamp"}
     if not fake.ip_ok(req.caller_ip):
-        return 200, {"retCode": 10010, "retMsg": "Unmatched IP, please check your API key's bound IP addresses."}
+        return 200, {
+            "retCode": 10010,
+            "retMsg": "Unmatched IP, please check your API key's bound IP addresses.",
+        }
     s = fake.state
-    return 200, {"retCode": 0, "retMsg": "", "result": {
-        "id": "13770661", "note": "bot", "apiKey": fake.key, "readOnly": 0 if s.trade else 1, "secret": "",
-        "permissions": {"ContractTrade": [], "Spot": ["SpotTrade"] if s.trade else [],
-                        "Wallet": ["Withdraw"] if s.withdraw else [], "Options": [], "Derivatives": [],
-                        "CopyTrading": [], "BlockTrade": [], "Exchange": [], "NFT": [], "Earn": []},
-        "ips": s.ip_list or ["*"], "type": 1, "deadlineDay": 83, "expiredAt": "2030-01-01T00:00:00Z",
-        "createdAt": "2024-01-01T00:00:00Z", "unified": 0, "uta": 1, "userID": 24617703, "isMaster": True}}
+    return 200, {
+        "retCode": 0,
+        "retMsg": "",
+        "result": {
+            "id": "13770661",
+            "note": "bot",
+            "apiKey": fake.key,
+            "readOnly": 0 if s.trade else 1,
+            "secret": "",
+            "permissions": {
+                "ContractTrade": [],
+                "Spot": ["SpotTrade"] if s.trade else [],
+                "Wallet": ["Withdraw"] if s.withdraw else [],
+                "Options": [],
+                "Derivatives": [],
+                "CopyTrading": [],
+                "BlockTrade": [],
+                "Exchange": [],
+                "NFT": [],
+                "Earn": [],
+            },
+            "ips": s.ip_list or ["*"],
+            "type": 1,
+            "deadlineDay": 83,
+            "expiredAt": "2030-01-01T00:00:00Z",
+            "createdAt": "2024-01-01T00:00:00Z",
+            "unified": 0,
+            "uta": 1,
+            "userID": 24617703,
+            "isMaster": True,
+        },
+    }
 
 
 def okx(fake: FakeExchange, req: Request) -> tuple[int, dict]:
@@ -104,7 +142,9 @@ def okx(fake: FakeExchange, req: Request) -> tuple[int, dict]:
     stamp = _h(req, "OK-ACCESS-TIMESTAMP")
     if _h(req, "OK-ACCESS-KEY") != fake.key:
         return 401, {"code": "50111", "msg": "Invalid OK-ACCESS-KEY"}
-    expected = base64.b64encode(_mac(fake.secret, stamp + req.method + _target(req) + req.body.decode())).decode()
+    expected = base64.b64encode(
+        _mac(fake.secret, stamp + req.method + _target(req) + req.body.decode())
+    ).decode()
     if not _same(_h(req, "OK-ACCESS-SIGN"), expected):
         return 401, {"code": "50113", "msg": "Invalid Sign"}
     if _h(req, "OK-ACCESS-PASSPHRASE") != fake.passphrase:
@@ -113,21 +153,40 @@ def okx(fake: FakeExchange, req: Request) -> tuple[int, dict]:
     if _outside(fake, ts, 30000, 30000):
         return 401, {"code": "50102", "msg": "Timestamp request expired"}
     if not fake.ip_ok(req.caller_ip):
-        return 401, {"code": "50110", "msg": f"Your IP {req.caller_ip} is not included in your API key's IP "
-                     "whitelist."}
+        return 401, {
+            "code": "50110",
+            "msg": f"Your IP {req.caller_ip} is not included in your API key's IP whitelist.",
+        }
     s = fake.state
     perms = ["read_only"] + (["trade"] if s.trade else []) + (["withdraw"] if s.withdraw else [])
-    return 200, {"code": "0", "msg": "", "data": [{"uid": "44705892343619584", "acctLv": "2", "label": "bot",
-                                                  "perm": ",".join(perms), "ip": ",".join(s.ip_list or []),
-                                                  "roleType": "0", "kycLv": "2"}]}
+    return 200, {
+        "code": "0",
+        "msg": "",
+        "data": [
+            {
+                "uid": "44705892343619584",
+                "acctLv": "2",
+                "label": "bot",
+                "perm": ",".join(perms),
+                "ip": ",".join(s.ip_list or []),
+                "roleType": "0",
+                "kycLv": "2",
+            }
+        ],
+    }
 
 
 def kraken(fake: FakeExchange, req: Request) -> tuple[int, dict]:
     """HMAC-SHA512(b64decode(secret), path + SHA256(nonce + postdata)); nonces must increase."""
     if req.path == "/0/public/Time":
         now = fake.now_ms() // 1000
-        return 200, {"error": [], "result": {"unixtime": now, "rfc1123": time.strftime("%a, %d %b %y %H:%M:%S "
-                                                                                       "+0000", time.gmtime(now))}}
+        return 200, {
+            "error": [],
+            "result": {
+                "unixtime": now,
+                "rfc1123": time.strftime("%a, %d %b %y %H:%M:%S +0000", time.gmtime(now)),
+            },
+        }
     if req.path != "/0/private/GetApiKeyInfo" or req.method != "POST":
         return NOT_FOUND
     if _h(req, "API-Key") != fake.key:
@@ -143,11 +202,26 @@ def kraken(fake: FakeExchange, req: Request) -> tuple[int, dict]:
     if not fake.ip_ok(req.caller_ip):
         return 200, {"error": ["EGeneral:Permission denied"]}
     s = fake.state
-    perms = ["query-funds", "query-open-trades", "query-closed-trades"] + (["modify-trades"] if s.trade else []) \
+    perms = (
+        ["query-funds", "query-open-trades", "query-closed-trades"]
+        + (["modify-trades"] if s.trade else [])
         + (["withdraw-funds"] if s.withdraw else [])
-    return 200, {"error": [], "result": {"apiKeyName": "bot", "apiKey": fake.key, "nonce": nonce, "nonceWindow": 0,
-                                         "permissions": perms, "iban": "AA88 N84G WOAK NMOI", "validUntil": "0",
-                                         "queryFrom": "0", "queryTo": "0", "ipAllowlist": s.ip_list or []}}
+    )
+    return 200, {
+        "error": [],
+        "result": {
+            "apiKeyName": "bot",
+            "apiKey": fake.key,
+            "nonce": nonce,
+            "nonceWindow": 0,
+            "permissions": perms,
+            "iban": "AA88 N84G WOAK NMOI",
+            "validUntil": "0",
+            "queryFrom": "0",
+            "queryTo": "0",
+            "ipAllowlist": s.ip_list or [],
+        },
+    }
 
 
 def kucoin(fake: FakeExchange, req: Request) -> tuple[int, dict]:
@@ -171,9 +245,18 @@ def kucoin(fake: FakeExchange, req: Request) -> tuple[int, dict]:
     s = fake.state
     perms = ["General"] + (["Spot"] if s.trade else []) + (["Transfer"] if s.withdraw else [])
     masked = [ip.split(".")[0] + ".**." + ip.split(".")[-1] for ip in s.ip_list or []]
-    return 200, {"code": "200000", "data": {"remark": "bot", "apiKey": fake.key, "apiVersion": 3,
-                                            "permission": ",".join(perms), "ipWhitelist": ",".join(masked),
-                                            "isMaster": True, "createdAt": 1729821494000}}
+    return 200, {
+        "code": "200000",
+        "data": {
+            "remark": "bot",
+            "apiKey": fake.key,
+            "apiVersion": 3,
+            "permission": ",".join(perms),
+            "ipWhitelist": ",".join(masked),
+            "isMaster": True,
+            "createdAt": 1729821494000,
+        },
+    }
 
 
 def bitget(fake: FakeExchange, req: Request) -> tuple[int, dict]:
@@ -196,9 +279,18 @@ def bitget(fake: FakeExchange, req: Request) -> tuple[int, dict]:
         return 400, {"code": "40018", "msg": "Invalid IP"}
     s = fake.state
     perms = ["stor"] + (["stow"] if s.trade else []) + (["wwow"] if s.withdraw else [])
-    return 200, {"code": "00000", "msg": "success", "data": {"userId": "1", "inviterId": "2",
-                                                             "ips": ",".join(s.ip_list or []), "authorities": perms,
-                                                             "parentId": 1, "traderType": "not_trader"}}
+    return 200, {
+        "code": "00000",
+        "msg": "success",
+        "data": {
+            "userId": "1",
+            "inviterId": "2",
+            "ips": ",".join(s.ip_list or []),
+            "authorities": perms,
+            "parentId": 1,
+            "traderType": "not_trader",
+        },
+    }
 
 
 def gate(fake: FakeExchange, req: Request) -> tuple[int, dict]:
@@ -217,8 +309,14 @@ def gate(fake: FakeExchange, req: Request) -> tuple[int, dict]:
         return 401, {"label": "REQUEST_EXPIRED", "message": "gap between request Timestamp and server time"}
     if not fake.ip_ok(req.caller_ip):
         return 403, {"label": "IP_FORBIDDEN", "message": "Request IP not in whitelist"}
-    return 200, {"user_id": 1667201533, "ip_whitelist": fake.state.ip_list or [], "currency_pairs": [],
-                 "key": {"mode": 1}, "tier": 0, "copy_trading_role": 0}
+    return 200, {
+        "user_id": 1667201533,
+        "ip_whitelist": fake.state.ip_list or [],
+        "currency_pairs": [],
+        "key": {"mode": 1},
+        "tier": 0,
+        "copy_trading_role": 0,
+    }
 
 
 def _b64url_decode(text: str) -> bytes:
@@ -234,7 +332,9 @@ def _jwt_valid(fake: FakeExchange, req: Request) -> bool:
         signed, signature = f"{head64}.{claims64}".encode(), _b64url_decode(sig64)
         if header["alg"] == "ES256":
             private = serialization.load_pem_private_key(fake.secret.encode(), None)
-            der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+            der = encode_dss_signature(
+                int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+            )
             private.public_key().verify(der, signed, ec.ECDSA(hashes.SHA256()))
             uris = [claims["uri"]]
         else:
@@ -244,8 +344,11 @@ def _jwt_valid(fake: FakeExchange, req: Request) -> bool:
     except (ValueError, KeyError, InvalidSignature):
         return False
     now = fake.now_ms() / 1000
-    return (header.get("kid") == fake.key == claims.get("sub") and uris == [f"GET {req.host}{req.path}"]
-            and claims["nbf"] - 5 <= now <= claims["exp"])
+    return (
+        header.get("kid") == fake.key == claims.get("sub")
+        and uris == [f"GET {req.host}{req.path}"]
+        and claims["nbf"] - 5 <= now <= claims["exp"]
+    )
 
 
 def coinbase(fake: FakeExchange, req: Request) -> tuple[int, dict]:
@@ -258,9 +361,22 @@ def coinbase(fake: FakeExchange, req: Request) -> tuple[int, dict]:
     if not _jwt_valid(fake, req) or not fake.ip_ok(req.caller_ip):
         return 401, {"error": "unauthorized", "message": "Unauthorized"}
     s = fake.state
-    return 200, {"can_view": True, "can_trade": s.trade, "can_transfer": s.withdraw,
-                 "portfolio_uuid": "8ce3b3c9-7f6f-4d7c-9d1e-1b1f1f1f1f1f", "portfolio_type": "DEFAULT"}
+    return 200, {
+        "can_view": True,
+        "can_trade": s.trade,
+        "can_transfer": s.withdraw,
+        "portfolio_uuid": "8ce3b3c9-7f6f-4d7c-9d1e-1b1f1f1f1f1f",
+        "portfolio_type": "DEFAULT",
+    }
 
 
-RULES = {"binance": binance, "bybit": bybit, "okx": okx, "kraken": kraken, "kucoin": kucoin, "bitget": bitget,
-         "gate": gate, "coinbase": coinbase}
+RULES = {
+    "binance": binance,
+    "bybit": bybit,
+    "okx": okx,
+    "kraken": kraken,
+    "kucoin": kucoin,
+    "bitget": bitget,
+    "gate": gate,
+    "coinbase": coinbase,
+}

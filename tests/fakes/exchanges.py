@@ -44,8 +44,17 @@ class Request:
 class FakeExchange:
     """One fake exchange with one key; start doors with door(ip), stop with close()."""
 
-    def __init__(self, exchange: str, key: str, secret: str, passphrase: str = "", *,
-                 state: KeyState | None = None, clock_offset_ms: int = 0, bind: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        exchange: str,
+        key: str,
+        secret: str,
+        passphrase: str = "",
+        *,
+        state: KeyState | None = None,
+        clock_offset_ms: int = 0,
+        bind: str = "127.0.0.1",
+    ) -> None:
         self.exchange, self.key, self.secret, self.passphrase = exchange, key, secret, passphrase
         self.state = state or KeyState()
         self.clock_offset_ms = clock_offset_ms
@@ -63,7 +72,7 @@ class FakeExchange:
         """Whether the whitelist admits the caller."""
         return self.state.ip_list is None or not self.state.enforce_ip or caller_ip in self.state.ip_list
 
-    def door(self, caller_ip: str) -> str:
+    def door(self, caller_ip: str, port: int = 0) -> str:
         """Listen on a new port whose callers count as coming from caller_ip; returns its base URL."""
         fake = self
 
@@ -71,8 +80,15 @@ class FakeExchange:
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 parts = urlsplit(self.path)
-                request = Request(self.command, parts.path, parts.query, dict(self.headers.items()),
-                                  self.rfile.read(length), caller_ip, self.headers.get("Host", ""))
+                request = Request(
+                    self.command,
+                    parts.path,
+                    parts.query,
+                    dict(self.headers.items()),
+                    self.rfile.read(length),
+                    caller_ip,
+                    self.headers.get("Host", ""),
+                )
                 fake.requests.append(request)
                 if fake.hold is not None and not parts.path.lower().endswith(("time", "timestamp")):
                     fake.hold.wait(20)
@@ -91,7 +107,7 @@ class FakeExchange:
             def log_message(self, *args: object) -> None:
                 pass
 
-        server = ThreadingHTTPServer((self.bind, 0), Handler)
+        server = ThreadingHTTPServer((self.bind, port), Handler)
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         self._servers.append(server)
         return f"http://{self.bind}:{server.server_address[1]}"

@@ -31,8 +31,9 @@ class LocalRemote:
         """Remove the fake host's files."""
         self._dir.cleanup()
 
-    def run(self, argv: list[str], *, stdin: bytes | None = None, sudo: bool = True,
-            timeout: float = 120.0) -> CommandResult:
+    def run(
+        self, argv: list[str], *, stdin: bytes | None = None, sudo: bool = True, timeout: float = 120.0
+    ) -> CommandResult:
         """Record the command line; run it here with remote paths mapped to local files."""
         self.commands.append(join(argv))
         self.stdins.append(stdin or b"")

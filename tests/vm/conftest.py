@@ -37,8 +37,9 @@ def vm_lock() -> Iterator[IO[str]]:
 
 
 @pytest.fixture(scope="session")
-def vm_image(vm_lock: IO[str]):  # -> bothost.rehearsal.image.Image
-    """The cached rehearsal image for the example config (built on first use: ~2 minutes)."""
+def vm_image():  # -> bothost.rehearsal.image.Image
+    """The cached rehearsal image for the example config (built on first use: ~2 minutes; own lock)."""
+    _require_vm_tools()
     from bothost.cli.options import load_spec
     from bothost.rehearsal.image import ensure_image, recipe_for_spec
 

@@ -16,8 +16,10 @@ import json
 _P = 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF
 _A = _P - 3
 _N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
-_G = (0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296,
-      0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5)
+_G = (
+    0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296,
+    0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5,
+)
 
 
 def _b64url(data: bytes) -> str:
@@ -39,6 +41,7 @@ def jwt(claims: dict, header: dict, secret: str) -> str:
 
 
 # ---- P-256 ECDSA -----------------------------------------------------------------------------------------
+
 
 def _add(p: tuple | None, q: tuple | None) -> tuple | None:
     if p is None:
@@ -103,16 +106,16 @@ def _der_items(data: bytes) -> list[tuple[int, bytes]]:
         offset += 2
         if length & 0x80:
             count = length & 0x7F
-            length = int.from_bytes(data[offset:offset + count], "big")
+            length = int.from_bytes(data[offset : offset + count], "big")
             offset += count
-        items.append((tag, data[offset:offset + length]))
+        items.append((tag, data[offset : offset + length]))
         offset += length
     return items
 
 
 def _scalar_from_der(der: bytes) -> int:
     """The private scalar of a SEC1 ECPrivateKey, or of a PKCS#8 wrapper around one."""
-    (tag, body), = _der_items(der)
+    ((_tag, body),) = _der_items(der)
     for inner_tag, content in _der_items(body):
         if inner_tag == 0x04 and len(content) == 32:
             return int.from_bytes(content, "big")

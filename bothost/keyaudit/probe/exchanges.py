@@ -24,18 +24,29 @@ class Exchange(NamedTuple):
 # OKX 30 s; KuCoin 5 s; Bitget 30 s; Gate 60 s; Coinbase JWTs live 120 s (nbf leeway undocumented: 5 s
 # assumed); Kraken uses increasing nonces, not a time window.
 EXCHANGES: dict[str, Exchange] = {
-    "binance": Exchange("/api/v3/time", parsing.binance_time, signing.binance, parsing.binance_info,
-                        1000, signing.RECV_WINDOW_MS),
-    "bybit": Exchange("/v5/market/time", parsing.bybit_time, signing.bybit, parsing.bybit_info,
-                      1000, signing.RECV_WINDOW_MS),
+    "binance": Exchange(
+        "/api/v3/time",
+        parsing.binance_time,
+        signing.binance,
+        parsing.binance_info,
+        1000,
+        signing.RECV_WINDOW_MS,
+    ),
+    "bybit": Exchange(
+        "/v5/market/time", parsing.bybit_time, signing.bybit, parsing.bybit_info, 1000, signing.RECV_WINDOW_MS
+    ),
     "okx": Exchange("/api/v5/public/time", parsing.okx_time, signing.okx, parsing.okx_info, 30000, 30000),
-    "kraken": Exchange("/0/public/Time", parsing.kraken_time, signing.kraken, parsing.kraken_info,
-                       None, None, 1000),
-    "kucoin": Exchange("/api/v1/timestamp", parsing.kucoin_time, signing.kucoin, parsing.kucoin_info,
-                       5000, 5000),
-    "bitget": Exchange("/api/v2/public/time", parsing.bitget_time, signing.bitget, parsing.bitget_info,
-                       30000, 30000),
+    "kraken": Exchange(
+        "/0/public/Time", parsing.kraken_time, signing.kraken, parsing.kraken_info, None, None, 1000
+    ),
+    "kucoin": Exchange(
+        "/api/v1/timestamp", parsing.kucoin_time, signing.kucoin, parsing.kucoin_info, 5000, 5000
+    ),
+    "bitget": Exchange(
+        "/api/v2/public/time", parsing.bitget_time, signing.bitget, parsing.bitget_info, 30000, 30000
+    ),
     "gate": Exchange("/api/v4/spot/time", parsing.gate_time, signing.gate, parsing.gate_info, 60000, 60000),
-    "coinbase": Exchange("/api/v3/brokerage/time", parsing.coinbase_time, signing.coinbase,
-                         parsing.coinbase_info, 5000, 120000),
+    "coinbase": Exchange(
+        "/api/v3/brokerage/time", parsing.coinbase_time, signing.coinbase, parsing.coinbase_info, 5000, 120000
+    ),
 }

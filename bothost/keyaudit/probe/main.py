@@ -20,8 +20,13 @@ def measure_clock(entry: object, base: str, timeout: float) -> dict:
         server = entry.parse_time(reply)
     except (KeyError, ValueError, TypeError, IndexError):
         return {"error": f"unexpected server-time reply (HTTP {reply.status})"}
-    return {"skew_ms": round((start + end) / 2 - server), "rtt_ms": end - start,
-            "resolution_ms": entry.resolution_ms, "ahead_ms": entry.ahead_ms, "behind_ms": entry.behind_ms}
+    return {
+        "skew_ms": round((start + end) / 2 - server),
+        "rtt_ms": end - start,
+        "resolution_ms": entry.resolution_ms,
+        "ahead_ms": entry.ahead_ms,
+        "behind_ms": entry.behind_ms,
+    }
 
 
 def run(request: dict) -> dict:
@@ -40,10 +45,17 @@ def run(request: dict) -> dict:
     try:
         return {**report, "status": "ok", "facts": entry.parse_info(reply)}
     except ApiError as error:
-        return {**report, "status": "refused",
-                "error": {"kind": error.kind, "code": error.code, "message": error.message}}
+        return {
+            **report,
+            "status": "refused",
+            "error": {"kind": error.kind, "code": error.code, "message": error.message},
+        }
     except (KeyError, ValueError, TypeError, IndexError, AttributeError):
-        return {**report, "status": "error", "detail": f"unexpected reply (HTTP {reply.status}): {reply.text}"}
+        return {
+            **report,
+            "status": "error",
+            "detail": f"unexpected reply (HTTP {reply.status}): {reply.text}",
+        }
 
 
 def scrub(value: object, secrets: list[str]) -> object:
@@ -66,7 +78,9 @@ def _secrets(request: object) -> list[str]:
             text = request.get(field)
             if isinstance(text, str) and text:
                 found += [text, text.replace("\\n", "\n")]
-                found += [line.strip() for line in text.replace("\\n", "\n").splitlines() if len(line.strip()) > 8]
+                found += [
+                    line.strip() for line in text.replace("\\n", "\n").splitlines() if len(line.strip()) > 8
+                ]
     return sorted({s for s in found if len(s) >= 4}, key=len, reverse=True)
 
 
@@ -76,7 +90,7 @@ def main() -> int:
     try:
         request = json.loads(sys.stdin.read())
         report = run(request)
-    except Exception as error:  # noqa: BLE001 - the report is the only output; tracebacks could carry secrets
+    except Exception as error:
         report = {"status": "error", "detail": f"probe failed: {type(error).__name__}: {error}"}
     sys.stdout.write(json.dumps(scrub(report, _secrets(request))) + "\n")
     return 0

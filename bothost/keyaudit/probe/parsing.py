@@ -20,12 +20,30 @@ class ApiError(Exception):
         self.kind, self.code, self.message = kind, code, message[:300]
 
 
-def _facts(read: object, trade: object, withdraw: object, permissions: list, withdraw_via: list,
-           transfer: list, ip_list: list | None, ip_restricted: object, expires: str | None = None) -> dict:
+def _facts(
+    read: object,
+    trade: object,
+    withdraw: object,
+    permissions: list,
+    withdraw_via: list,
+    transfer: list,
+    ip_list: list | None,
+    ip_restricted: object,
+    expires: str | None = None,
+) -> dict:
     masked = any("*" in ip for ip in ip_list or [])
-    return {"read": read, "trade": trade, "withdraw": withdraw, "permissions": sorted(permissions),
-            "withdraw_via": sorted(withdraw_via), "transfer": sorted(transfer), "ip_list": ip_list,
-            "ip_restricted": ip_restricted, "ip_masked": masked, "expires": expires}
+    return {
+        "read": read,
+        "trade": trade,
+        "withdraw": withdraw,
+        "permissions": sorted(permissions),
+        "withdraw_via": sorted(withdraw_via),
+        "transfer": sorted(transfer),
+        "ip_list": ip_list,
+        "ip_restricted": ip_restricted,
+        "ip_masked": masked,
+        "expires": expires,
+    }
 
 
 def _iso(seconds: float) -> str:
@@ -60,13 +78,30 @@ def binance_info(reply: Reply) -> dict:
     if reply.status != 200 or "code" in data:
         raise _coded(_BINANCE, data.get("code", reply.status), data.get("msg", reply.text))
     enabled = sorted(name for name, value in data.items() if value is True and name != "ipRestrict")
-    trading = [n for n in enabled if n in ("enableSpotAndMarginTrading", "enableFutures", "enableMargin",
-                                           "enableVanillaOptions", "enablePortfolioMarginTrading")]
+    trading = [
+        n
+        for n in enabled
+        if n
+        in (
+            "enableSpotAndMarginTrading",
+            "enableFutures",
+            "enableMargin",
+            "enableVanillaOptions",
+            "enablePortfolioMarginTrading",
+        )
+    ]
     expiry = data.get("tradingAuthorityExpirationTime")
-    return _facts(bool(data.get("enableReading")), bool(trading), bool(data.get("enableWithdrawals")),
-                  enabled, [n for n in enabled if n == "enableWithdrawals"],
-                  [n for n in enabled if n in ("enableInternalTransfer", "permitsUniversalTransfer")],
-                  None, bool(data.get("ipRestrict")), _iso(int(expiry) / 1000) if expiry else None)
+    return _facts(
+        bool(data.get("enableReading")),
+        bool(trading),
+        bool(data.get("enableWithdrawals")),
+        enabled,
+        [n for n in enabled if n == "enableWithdrawals"],
+        [n for n in enabled if n in ("enableInternalTransfer", "permitsUniversalTransfer")],
+        None,
+        bool(data.get("ipRestrict")),
+        _iso(int(expiry) / 1000) if expiry else None,
+    )
 
 
 # ---- Bybit v5: GET /v5/user/query-api --------------------------------------------------------------------
@@ -88,18 +123,33 @@ def bybit_info(reply: Reply) -> dict:
     areas = result.get("permissions") or {}
     names = [f"{area}:{name}" for area, granted in areas.items() for name in granted or []]
     trade = not result.get("readOnly") and any(
-        areas.get(area) for area in ("ContractTrade", "Spot", "Options", "Derivatives", "CopyTrading"))
+        areas.get(area) for area in ("ContractTrade", "Spot", "Options", "Derivatives", "CopyTrading")
+    )
     ips = [ip for ip in result.get("ips") or [] if ip]
-    return _facts(True, bool(trade), "Wallet:Withdraw" in names, names,
-                  [n for n in names if n == "Wallet:Withdraw"],
-                  [n for n in names if n in ("Wallet:AccountTransfer", "Wallet:SubMemberTransfer")],
-                  ips, bool(ips) and "*" not in ips, result.get("expiredAt") or None)
+    return _facts(
+        True,
+        bool(trade),
+        "Wallet:Withdraw" in names,
+        names,
+        [n for n in names if n == "Wallet:Withdraw"],
+        [n for n in names if n in ("Wallet:AccountTransfer", "Wallet:SubMemberTransfer")],
+        ips,
+        bool(ips) and "*" not in ips,
+        result.get("expiredAt") or None,
+    )
 
 
 # ---- OKX: GET /api/v5/account/config ---------------------------------------------------------------------
 
-_OKX = {"50111": "auth", "50113": "auth", "50105": "auth", "50100": "auth", "50110": "ip", "50102": "clock",
-        "50112": "clock"}
+_OKX = {
+    "50111": "auth",
+    "50113": "auth",
+    "50105": "auth",
+    "50100": "auth",
+    "50110": "ip",
+    "50102": "clock",
+    "50112": "clock",
+}
 
 
 def okx_time(reply: Reply) -> int:
@@ -114,14 +164,27 @@ def okx_info(reply: Reply) -> dict:
         raise _coded(_OKX, data.get("code", reply.status), data.get("msg", reply.text))
     row = (data.get("data") or [{}])[0]
     perms, ips = _split(row.get("perm")), _split(row.get("ip"))
-    return _facts("read_only" in perms or bool(perms), "trade" in perms, "withdraw" in perms, perms,
-                  [p for p in perms if p == "withdraw"], [], ips, bool(ips))
+    return _facts(
+        "read_only" in perms or bool(perms),
+        "trade" in perms,
+        "withdraw" in perms,
+        perms,
+        [p for p in perms if p == "withdraw"],
+        [],
+        ips,
+        bool(ips),
+    )
 
 
 # ---- Kraken: POST /0/private/GetApiKeyInfo ---------------------------------------------------------------
 
-_KRAKEN = {"EAPI:Invalid key": "auth", "EAPI:Invalid signature": "auth", "EAPI:Invalid nonce": "nonce",
-           "EGeneral:Permission denied": "denied", "EAPI:Bad request": "auth"}
+_KRAKEN = {
+    "EAPI:Invalid key": "auth",
+    "EAPI:Invalid signature": "auth",
+    "EAPI:Invalid nonce": "nonce",
+    "EGeneral:Permission denied": "denied",
+    "EAPI:Bad request": "auth",
+}
 
 
 def kraken_time(reply: Reply) -> int:
@@ -139,15 +202,29 @@ def kraken_info(reply: Reply) -> dict:
     perms = [str(p) for p in result.get("permissions") or []]
     ips = [str(ip) for ip in result.get("ipAllowlist") or []]
     until = int(result.get("validUntil") or 0)
-    return _facts(any(p.startswith("query-") for p in perms), "modify-trades" in perms,
-                  "withdraw-funds" in perms, perms, [p for p in perms if p == "withdraw-funds"], [],
-                  ips, bool(ips), _iso(until) if until else None)
+    return _facts(
+        any(p.startswith("query-") for p in perms),
+        "modify-trades" in perms,
+        "withdraw-funds" in perms,
+        perms,
+        [p for p in perms if p == "withdraw-funds"],
+        [],
+        ips,
+        bool(ips),
+        _iso(until) if until else None,
+    )
 
 
 # ---- KuCoin: GET /api/v1/user/api-key --------------------------------------------------------------------
 
-_KUCOIN = {"400003": "auth", "400004": "auth", "400005": "auth", "400006": "ip", "400002": "clock",
-           "411100": "denied"}
+_KUCOIN = {
+    "400003": "auth",
+    "400004": "auth",
+    "400005": "auth",
+    "400006": "ip",
+    "400002": "clock",
+    "411100": "denied",
+}
 _KUCOIN_WITHDRAW = ("Transfer", "Withdrawal", "Withdraw")  # "Transfer" covers deposits and withdrawals
 
 
@@ -164,13 +241,28 @@ def kucoin_info(reply: Reply) -> dict:
     row = data.get("data") or {}
     perms, ips = _split(row.get("permission")), _split(row.get("ipWhitelist"))
     withdraw = [p for p in perms if p in _KUCOIN_WITHDRAW]
-    return _facts("General" in perms, any(p in ("Spot", "Margin", "Futures", "Trade") for p in perms),
-                  bool(withdraw), perms, withdraw, [p for p in perms if p == "InnerTransfer"], ips, bool(ips))
+    return _facts(
+        "General" in perms,
+        any(p in ("Spot", "Margin", "Futures", "Trade") for p in perms),
+        bool(withdraw),
+        perms,
+        withdraw,
+        [p for p in perms if p == "InnerTransfer"],
+        ips,
+        bool(ips),
+    )
 
 
 # ---- Bitget: GET /api/v2/spot/account/info ---------------------------------------------------------------
 
-_BITGET = {"40006": "auth", "40009": "auth", "40012": "auth", "40037": "auth", "40018": "ip", "40008": "clock"}
+_BITGET = {
+    "40006": "auth",
+    "40009": "auth",
+    "40012": "auth",
+    "40037": "auth",
+    "40018": "ip",
+    "40008": "clock",
+}
 
 
 def bitget_time(reply: Reply) -> int:
@@ -187,14 +279,21 @@ def bitget_info(reply: Reply) -> dict:
     perms, ips = [str(a) for a in row.get("authorities") or []], _split(row.get("ips"))
     withdraw = [p for p in perms if p in ("wwow", "withdraw")]
     trade = [p for p in perms if p in ("trade", "stow", "coow", "cpow", "smow", "ttow")]
-    return _facts(True, bool(trade), bool(withdraw), perms, withdraw,
-                  [p for p in perms if p == "wtow"], ips, bool(ips))
+    return _facts(
+        True, bool(trade), bool(withdraw), perms, withdraw, [p for p in perms if p == "wtow"], ips, bool(ips)
+    )
 
 
 # ---- Gate: GET /api/v4/account/detail --------------------------------------------------------------------
 
-_GATE = {"INVALID_KEY": "auth", "INVALID_SIGNATURE": "auth", "IP_FORBIDDEN": "ip", "FORBIDDEN": "denied",
-         "REQUEST_EXPIRED": "clock", "MISSING_REQUIRED_HEADER": "auth"}
+_GATE = {
+    "INVALID_KEY": "auth",
+    "INVALID_SIGNATURE": "auth",
+    "IP_FORBIDDEN": "ip",
+    "FORBIDDEN": "denied",
+    "REQUEST_EXPIRED": "clock",
+    "MISSING_REQUIRED_HEADER": "auth",
+}
 
 
 def gate_time(reply: Reply) -> int:
@@ -213,6 +312,7 @@ def gate_info(reply: Reply) -> dict:
 
 # ---- Coinbase Advanced Trade: GET /api/v3/brokerage/key_permissions --------------------------------------
 
+
 def coinbase_time(reply: Reply) -> int:
     """GET /api/v3/brokerage/time -> {"epochMillis": "ms"}."""
     return int(_dict(reply)["epochMillis"])
@@ -225,5 +325,13 @@ def coinbase_info(reply: Reply) -> dict:
         kind = "auth" if reply.status == 401 else "denied" if reply.status == 403 else "error"
         raise ApiError(kind, str(reply.status), str(data.get("message") or data.get("error") or reply.text))
     names = [n for n in ("can_view", "can_trade", "can_transfer") if data.get(n)]
-    return _facts(bool(data.get("can_view")), bool(data.get("can_trade")), bool(data.get("can_transfer")),
-                  names, [n for n in names if n == "can_transfer"], [], None, None)
+    return _facts(
+        bool(data.get("can_view")),
+        bool(data.get("can_trade")),
+        bool(data.get("can_transfer")),
+        names,
+        [n for n in names if n == "can_transfer"],
+        [],
+        None,
+        None,
+    )

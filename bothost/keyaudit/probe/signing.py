@@ -38,16 +38,28 @@ def binance(creds: Creds, ts_ms: int, base: str) -> tuple:
     """HMAC-SHA256 hex of the query string (developers.binance.com, "SIGNED endpoint security")."""
     query = f"timestamp={ts_ms}&recvWindow={RECV_WINDOW_MS}"
     signature = _hmac(creds.secret, query).hexdigest()
-    return "GET", f"/sapi/v1/account/apiRestrictions?{query}&signature={signature}", \
-        {"X-MBX-APIKEY": creds.key}, None
+    return (
+        "GET",
+        f"/sapi/v1/account/apiRestrictions?{query}&signature={signature}",
+        {"X-MBX-APIKEY": creds.key},
+        None,
+    )
 
 
 def bybit(creds: Creds, ts_ms: int, base: str) -> tuple:
     """HMAC-SHA256 hex of timestamp+key+recvWindow+query (bybit-exchange.github.io/docs/v5/guide)."""
     signature = _hmac(creds.secret, f"{ts_ms}{creds.key}{RECV_WINDOW_MS}").hexdigest()
-    return "GET", "/v5/user/query-api", {
-        "X-BAPI-API-KEY": creds.key, "X-BAPI-TIMESTAMP": str(ts_ms),
-        "X-BAPI-RECV-WINDOW": str(RECV_WINDOW_MS), "X-BAPI-SIGN": signature}, None
+    return (
+        "GET",
+        "/v5/user/query-api",
+        {
+            "X-BAPI-API-KEY": creds.key,
+            "X-BAPI-TIMESTAMP": str(ts_ms),
+            "X-BAPI-RECV-WINDOW": str(RECV_WINDOW_MS),
+            "X-BAPI-SIGN": signature,
+        },
+        None,
+    )
 
 
 def okx_timestamp(ts_ms: int) -> str:
@@ -58,9 +70,17 @@ def okx_timestamp(ts_ms: int) -> str:
 def okx(creds: Creds, ts_ms: int, base: str) -> tuple:
     """Base64 HMAC-SHA256 of timestamp+method+path (okx.com/docs-v5, "REST Authentication")."""
     stamp, path = okx_timestamp(ts_ms), "/api/v5/account/config"
-    return "GET", path, {
-        "OK-ACCESS-KEY": creds.key, "OK-ACCESS-PASSPHRASE": creds.passphrase, "OK-ACCESS-TIMESTAMP": stamp,
-        "OK-ACCESS-SIGN": _b64(_hmac(creds.secret, stamp + "GET" + path))}, None
+    return (
+        "GET",
+        path,
+        {
+            "OK-ACCESS-KEY": creds.key,
+            "OK-ACCESS-PASSPHRASE": creds.passphrase,
+            "OK-ACCESS-TIMESTAMP": stamp,
+            "OK-ACCESS-SIGN": _b64(_hmac(creds.secret, stamp + "GET" + path)),
+        },
+        None,
+    )
 
 
 def kraken(creds: Creds, ts_ms: int, base: str) -> tuple:
@@ -73,33 +93,66 @@ def kraken(creds: Creds, ts_ms: int, base: str) -> tuple:
     body = urllib.parse.urlencode({"nonce": nonce})
     inner = hashlib.sha256((nonce + body).encode()).digest()
     signature = hmac.new(base64.b64decode(creds.secret), path.encode() + inner, hashlib.sha512).digest()
-    return "POST", path, {"API-Key": creds.key, "API-Sign": base64.b64encode(signature).decode(),
-                          "Content-Type": "application/x-www-form-urlencoded"}, body.encode()
+    return (
+        "POST",
+        path,
+        {
+            "API-Key": creds.key,
+            "API-Sign": base64.b64encode(signature).decode(),
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+        body.encode(),
+    )
 
 
 def kucoin(creds: Creds, ts_ms: int, base: str) -> tuple:
     """Key version 2: base64 HMAC-SHA256 of ts+method+path, passphrase HMAC'd too (kucoin.com/docs-new)."""
     path = "/api/v1/user/api-key"
-    return "GET", path, {
-        "KC-API-KEY": creds.key, "KC-API-TIMESTAMP": str(ts_ms), "KC-API-KEY-VERSION": "2",
-        "KC-API-PASSPHRASE": _b64(_hmac(creds.secret, creds.passphrase)),
-        "KC-API-SIGN": _b64(_hmac(creds.secret, f"{ts_ms}GET{path}"))}, None
+    return (
+        "GET",
+        path,
+        {
+            "KC-API-KEY": creds.key,
+            "KC-API-TIMESTAMP": str(ts_ms),
+            "KC-API-KEY-VERSION": "2",
+            "KC-API-PASSPHRASE": _b64(_hmac(creds.secret, creds.passphrase)),
+            "KC-API-SIGN": _b64(_hmac(creds.secret, f"{ts_ms}GET{path}")),
+        },
+        None,
+    )
 
 
 def bitget(creds: Creds, ts_ms: int, base: str) -> tuple:
     """Base64 HMAC-SHA256 of ts+METHOD+path (bitget.com/api-doc/common/signature)."""
     path = "/api/v2/spot/account/info"
-    return "GET", path, {
-        "ACCESS-KEY": creds.key, "ACCESS-TIMESTAMP": str(ts_ms), "ACCESS-PASSPHRASE": creds.passphrase,
-        "ACCESS-SIGN": _b64(_hmac(creds.secret, f"{ts_ms}GET{path}")), "locale": "en-US"}, None
+    return (
+        "GET",
+        path,
+        {
+            "ACCESS-KEY": creds.key,
+            "ACCESS-TIMESTAMP": str(ts_ms),
+            "ACCESS-PASSPHRASE": creds.passphrase,
+            "ACCESS-SIGN": _b64(_hmac(creds.secret, f"{ts_ms}GET{path}")),
+            "locale": "en-US",
+        },
+        None,
+    )
 
 
 def gate(creds: Creds, ts_ms: int, base: str) -> tuple:
-    """Hex HMAC-SHA512 of METHOD\\npath\\nquery\\nSHA512(body)\\nts (gate.com/docs/developers/apiv4, "APIv4 signed")."""
+    """Hex HMAC-SHA512 of METHOD\\npath\\nquery\\nSHA512(body)\\nts (gate.com/docs/developers/apiv4)."""
     path, stamp = "/api/v4/account/detail", str(ts_ms // 1000)
     payload = "\n".join(["GET", path, "", hashlib.sha512(b"").hexdigest(), stamp])
-    return "GET", path, {"KEY": creds.key, "Timestamp": stamp,
-                         "SIGN": _hmac(creds.secret, payload, hashlib.sha512).hexdigest()}, None
+    return (
+        "GET",
+        path,
+        {
+            "KEY": creds.key,
+            "Timestamp": stamp,
+            "SIGN": _hmac(creds.secret, payload, hashlib.sha512).hexdigest(),
+        },
+        None,
+    )
 
 
 def coinbase(creds: Creds, ts_ms: int, base: str, nonce: str | None = None) -> tuple:
@@ -107,11 +160,27 @@ def coinbase(creds: Creds, ts_ms: int, base: str, nonce: str | None = None) -> t
     path, seconds = "/api/v3/brokerage/key_permissions", ts_ms // 1000
     uri = "GET " + urllib.parse.urlsplit(base).netloc + path
     eddsa = "BEGIN" not in creds.secret
-    claims = {"aud": ["cdp_service" if eddsa else "retail_rest_api_proxy"],
-              "iss": "cdp" if eddsa else "coinbase-cloud", "nbf": seconds, "exp": seconds + 120,
-              "sub": creds.key, "iat": seconds}
+    claims = {
+        "aud": ["cdp_service" if eddsa else "retail_rest_api_proxy"],
+        "iss": "cdp" if eddsa else "coinbase-cloud",
+        "nbf": seconds,
+        "exp": seconds + 120,
+        "sub": creds.key,
+        "iat": seconds,
+    }
     claims.update({"uris": [uri]} if eddsa else {"uri": uri})
-    header = {"alg": "EdDSA" if eddsa else "ES256", "typ": "JWT", "kid": creds.key,
-              "nonce": nonce or secrets.token_hex(16)}
-    return "GET", path, {"Authorization": "Bearer " + ecjwt.jwt(claims, header, creds.secret),
-                         "Content-Type": "application/json"}, None
+    header = {
+        "alg": "EdDSA" if eddsa else "ES256",
+        "typ": "JWT",
+        "kid": creds.key,
+        "nonce": nonce or secrets.token_hex(16),
+    }
+    return (
+        "GET",
+        path,
+        {
+            "Authorization": "Bearer " + ecjwt.jwt(claims, header, creds.secret),
+            "Content-Type": "application/json",
+        },
+        None,
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import ssl
 import time
 import urllib.error
@@ -23,17 +22,29 @@ class Reply:
         self.text = text[:300]
 
 
-def call(base: str, method: str, path: str, *, headers: dict | None = None, body: bytes | None = None,
-         timeout: float = 10.0) -> Reply:
+def call(
+    base: str,
+    method: str,
+    path: str,
+    *,
+    headers: dict | None = None,
+    body: bytes | None = None,
+    timeout: float = 10.0,
+) -> Reply:
     """Send one request to base+path (path includes any query string) and return the reply."""
-    request = urllib.request.Request(base.rstrip("/") + path, data=body, method=method,
-                                     headers={"User-Agent": "bothost-keyaudit", **(headers or {})})
+    request = urllib.request.Request(
+        base.rstrip("/") + path,
+        data=body,
+        method=method,
+        headers={"User-Agent": "bothost-keyaudit", **(headers or {})},
+    )
     try:
-        with urllib.request.urlopen(request, timeout=timeout, context=ssl.create_default_context()) as answer:
+        context = ssl.create_default_context() if base.startswith("https:") else None
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as answer:
             return _reply(answer.status, answer.read())
     except urllib.error.HTTPError as error:
         return _reply(error.code, error.read())
-    except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, ssl.SSLError) as error:
+    except (urllib.error.URLError, TimeoutError, ConnectionError, ssl.SSLError) as error:
         reason = getattr(error, "reason", error)
         raise Unreachable(f"{type(reason).__name__}: {reason}") from None
 

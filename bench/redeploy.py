@@ -1,0 +1,165 @@
+"""Benchmark: bot downtime in a redeploy (old container stopped -> new one healthy), total redeploy time.
+
+Usage:
+    .venv/bin/python bench/redeploy.py [--rounds 3] [--stop-seconds 2]
+        boots the rehearsal VM for Pulumi.example.yaml (under /tmp/bothost-vm.lock, ~2-3 minutes), or
+    .venv/bin/python bench/redeploy.py --host 127.0.0.1 --port PORT --identity KEY --host-key LINE
+        against a host that is already up.
+
+The demo bot (busybox) alternates between two image versions shipped as tarballs over SSH. Downtime is
+measured on the host's clock: from the moment `docker stop` of the old container returned to the moment the
+new container's health command first passed (the deploy runs it right after `docker start`). Also shown:
+when docker's own periodic check first passed. Goal: downtime <= 5 s; the bot's own stop time (its order
+cancelling, up to stopGracePeriod) comes on top and is shown separately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import fcntl
+import json
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bothost.deploy.demo_image import write_demo_image  # noqa: E402
+from bothost.deploy.deployer import deploy  # noqa: E402
+from bothost.deploy.host import SSHHost  # noqa: E402
+from bothost.deploy.image import inspect_archive  # noqa: E402
+from bothost.deploy.ops import remove  # noqa: E402
+from bothost.deploy.secretfiles import BotSecrets  # noqa: E402
+from bothost.deploy.settings import BotSettings, Mount  # noqa: E402
+from bothost.remote import Remote, Target  # noqa: E402
+from bothost.secret import Secret  # noqa: E402
+
+GOAL_SECONDS = 5.0
+VM_LOCK = "/tmp/bothost-vm.lock"
+
+
+def bench_settings(stop_seconds: int) -> BotSettings:
+    """The demo bot with the real defaults (limits, health interval), and a short cleanup on SIGTERM."""
+    return BotSettings(
+        preset="generic",
+        image="bothost-bench:latest",
+        entrypoint=None,
+        args=None,
+        env=(("BOT_STOP_SECONDS", str(stop_seconds)),),
+        user="1000:1000",
+        data_dir="/srv/bothost/bench",
+        data_mounts=(Mount("/srv/bothost/bench", "/data", False),),
+        secret_names=(),
+        health_cmd="test -s /tmp/heartbeat && test $(( $(date +%s) - $(cat /tmp/heartbeat) )) -lt 30",
+        container="bothost-bench",
+        secrets_dir="/etc/bothost/secrets/bench",
+    )
+
+
+def docker_time(text: str) -> datetime.datetime:
+    """Docker's RFC 3339 time with nanoseconds, to a datetime (microseconds)."""
+    main, _, fraction = text.rstrip("Z").partition(".")
+    return datetime.datetime.fromisoformat(f"{main}.{(fraction + '000000')[:6]}+00:00")
+
+
+def docker_confirmed(host: SSHHost, container: str) -> float:
+    """Old container FinishedAt -> end of docker's own first passing health check (host clock)."""
+    old = json.loads(host.check(["docker", "container", "inspect", f"{container}-prev"]).stdout)[0]
+    new = json.loads(host.check(["docker", "container", "inspect", container]).stdout)[0]
+    passed = [e for e in new["State"]["Health"]["Log"] if e["ExitCode"] == 0]
+    return (docker_time(passed[0]["End"]) - docker_time(old["State"]["FinishedAt"])).total_seconds()
+
+
+def measure(host: SSHHost, rounds: int, stop_seconds: int, folder: Path) -> list[dict[str, float]]:
+    """Deploy v1, then redeploy alternating versions; one row of timings per redeploy."""
+    s = bench_settings(stop_seconds)
+    archives = [
+        inspect_archive(write_demo_image(folder / f"v{v}.tar", tag=s.image, version=f"bench{v}"))
+        for v in (1, 2)
+    ]
+    bot_secrets = BotSecrets(Secret(secrets.token_hex(16)), Secret(secrets.token_hex(16)))
+    rows = []
+    try:
+        deploy(host, s, bot_secrets, archive=archives[0])
+        for index in range(rounds):
+            started = time.monotonic()
+            result = deploy(host, s, bot_secrets, archive=archives[(index + 1) % 2])
+            total = time.monotonic() - started
+            rows.append(
+                {
+                    "total": total,
+                    "stop": result.stop_seconds or 0.0,
+                    "downtime": result.gap_seconds or 0.0,
+                    "docker_start": result.start_seconds or 0.0,
+                    "docker_confirmed": docker_confirmed(host, s.container),
+                }
+            )
+            print(
+                f"round {index + 1}: total {total:.1f} s, bot stop {rows[-1]['stop']:.1f} s, "
+                f"stopped->healthy {rows[-1]['downtime']:.1f} s "
+                f"(docker start {rows[-1]['docker_start']:.1f} s), "
+                "docker's own check passed after "
+                f"{rows[-1]['docker_confirmed']:.1f} s",
+                flush=True,
+            )
+    finally:
+        remove(host, s)
+        host.run(["rm", "-rf", s.data_dir])
+    return rows
+
+
+@contextlib.contextmanager
+def rehearsal_target() -> Iterator[Target]:
+    """Boot the rehearsal VM for the example config, holding the shared VM lock."""
+    from bothost.cli.options import load_spec
+    from bothost.rehearsal.image import ensure_image, recipe_for_spec
+    from bothost.rehearsal.session import running
+
+    spec = load_spec(ROOT / "Pulumi.example.yaml")
+    with open(VM_LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with running(spec, ensure_image(recipe_for_spec(spec))) as vm:
+            vm.wait_for_cloud_init(sys.stderr)
+            yield vm.target
+
+
+def main() -> None:
+    """Parse arguments, run the rounds, print a summary and whether the goal is met."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--stop-seconds", type=int, default=2, help="demo bot cleanup time after SIGTERM")
+    parser.add_argument("--host")
+    parser.add_argument("--port", type=int, default=22)
+    parser.add_argument("--user", default="bothost")
+    parser.add_argument("--identity", type=Path)
+    parser.add_argument("--host-key", action="append", default=[])
+    args = parser.parse_args()
+    if args.host:
+        targets = contextlib.nullcontext(
+            Target(args.host, args.port, args.user, tuple(args.host_key), args.identity)
+        )
+    else:
+        targets = rehearsal_target()
+    with targets as target, Remote(target) as remote, tempfile.TemporaryDirectory() as folder:
+        rows = measure(SSHHost(remote), args.rounds, args.stop_seconds, Path(folder))
+    summary = {key: statistics.median(row[key] for row in rows) for key in rows[0]}
+    print(
+        json.dumps({"median_seconds": summary, "rounds": len(rows), "goal_seconds": GOAL_SECONDS}, indent=2)
+    )
+    verdict = "met" if summary["downtime"] <= GOAL_SECONDS else "NOT met"
+    print(
+        f"goal (stopped -> healthy <= {GOAL_SECONDS:.0f} s, plus the bot's own {summary['stop']:.1f} s "
+        "stop): "
+        f"{verdict}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+"""The bot as a Pulumi dynamic resource: `pulumi up` deploys it over SSH; its secrets stay secret in state."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
+
+from bothost.deploy.secretfiles import BotSecrets
+from bothost.deploy.settings import BotSettings
+from bothost.secret import Secret
+
+# Inputs whose change redeploys the bot (none of them replaces anything: the server is another resource).
+INPUTS = (
+    "server_id",  # a replaced server (same IP, same host keys) is a fresh host: deploy again
+    "host",
+    "port",
+    "user",
+    "host_keys",
+    "identity_file",
+    "settings",
+    "archive",
+    "archive_sha256",
+    "secrets",
+)
+SECRET_INPUTS = ("secrets",)
+CONNECT_TIMEOUT = 900.0  # seconds: a fresh server boots, runs cloud-init and starts sshd
+CLOUD_INIT_TIMEOUT = 1800.0  # seconds: first boot installs packages before docker exists
+
+
+class BotDeploymentProvider(ResourceProvider):
+    """create/update deploy the bot (a no-op on the host when nothing changed); delete stops it gracefully."""
+
+    def __init__(self, preflight: str | None = None) -> None:
+        self.preflight = preflight  # "module:function" of the exchange key audit (deployer.Preflight)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """First deploy: wait for first boot to finish, then deploy."""
+        props = _plain(props)
+        outs = self._deploy(props, first=True)
+        return CreateResult(id_=f"{props['host']}/{props['settings']['container']}", outs=outs)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Any changed input is an in-place update (the host converges; the server is never replaced)."""
+        olds, news = _plain(olds), _plain(news)
+        changed = [name for name in INPUTS if olds.get(name) != news.get(name)]
+        return DiffResult(changes=bool(changed), replaces=[], stables=[], delete_before_replace=False)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Redeploy: pull first, then swap gracefully; unchanged parts stay untouched on the host."""
+        olds, news = _plain(olds), _plain(news)
+        new_server = olds.get("server_id") != news.get("server_id")
+        return UpdateResult(outs=self._deploy(news, first=new_server))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        """Stop the bot gracefully and remove its containers and secret files (its data stays)."""
+        from bothost.deploy.ops import remove
+        from bothost.errors import HostKeyMismatch, RemoteError
+
+        props = _plain(props)
+        try:
+            with open_host(props, wait=False) as host:
+                remove(host, BotSettings.from_dict(props["settings"]))
+        except HostKeyMismatch:
+            raise
+        except RemoteError as exc:
+            if "cannot SSH" not in str(exc) and "did not accept SSH" not in str(exc):
+                raise
+            # The server is already gone (or unreachable for good): so is the bot.
+
+    def _deploy(self, props: dict[str, Any], *, first: bool) -> dict[str, Any]:
+        from bothost.deploy.deployer import deploy
+        from bothost.deploy.image import inspect_archive
+
+        settings = BotSettings.from_dict(props["settings"])
+        archive = inspect_archive(Path(props["archive"])) if props.get("archive") else None
+        preflight = _load(self.preflight, props.get("preflight_args") or {})
+        with open_host(props, wait=first) as host:
+            result = deploy(
+                host, settings, secrets_from(props["secrets"]), archive=archive, preflight=preflight
+            )
+        return {
+            **{name: props.get(name) for name in (*INPUTS, "preflight_args")},
+            "spec_hash": result.spec_hash,
+            "image_id": result.image_id,
+        }
+
+
+class BotDeployment(Resource, module="bothost", name="BotDeployment"):
+    """The bot container on the host; its `secrets` input and output are secret in state."""
+
+    spec_hash: pulumi.Output[str]
+    image_id: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        server_id: pulumi.Input[str],
+        host: pulumi.Input[str],
+        port: int,
+        user: str,
+        host_keys: pulumi.Input[list[str]],
+        settings: BotSettings,
+        secrets: BotSecrets,
+        identity_file: str | None = None,
+        archive: str | None = None,
+        preflight: str | None = None,
+        preflight_args: dict[str, Any] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        archive_sha256 = None
+        if archive:
+            from bothost.deploy.image import inspect_archive
+
+            archive_sha256 = inspect_archive(Path(archive)).sha256
+        props: dict[str, Any] = {
+            "server_id": server_id,
+            "host": host,
+            "port": port,
+            "user": user,
+            "host_keys": host_keys,
+            "identity_file": identity_file,
+            "settings": json.loads(json.dumps(settings.to_dict())),
+            "archive": archive,
+            "archive_sha256": archive_sha256,
+            "secrets": pulumi.Output.secret(secrets_to_plain(secrets)),
+            "preflight_args": preflight_args or {},  # plain, non-secret (e.g. exchange name, static IP)
+            "spec_hash": None,
+            "image_id": None,
+        }
+        secret = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_INPUTS))
+        super().__init__(
+            BotDeploymentProvider(preflight), name, props, pulumi.ResourceOptions.merge(opts, secret)
+        )
+
+
+def secrets_to_plain(secrets: BotSecrets) -> dict[str, Any]:
+    """The secret input as plain data (only ever handed to Pulumi wrapped by Output.secret)."""
+
+    def reveal(value: Secret | None) -> str | None:
+        return value.reveal() if value else None
+
+    return {
+        "exchange_api_key": reveal(secrets.exchange_api_key),
+        "exchange_api_secret": reveal(secrets.exchange_api_secret),
+        "exchange_passphrase": reveal(secrets.exchange_passphrase),
+        "bot": {name: value.reveal() for name, value in sorted(secrets.bot.items())},
+    }
+
+
+def secrets_from(data: dict[str, Any]) -> BotSecrets:
+    """Inverse of secrets_to_plain: every value wrapped again."""
+
+    def wrap(value: str | None) -> Secret | None:
+        return Secret(value) if value else None
+
+    return BotSecrets(
+        wrap(data.get("exchange_api_key")),
+        wrap(data.get("exchange_api_secret")),
+        wrap(data.get("exchange_passphrase")),
+        {name: Secret(value) for name, value in (data.get("bot") or {}).items()},
+    )
+
+
+@contextlib.contextmanager
+def open_host(props: dict[str, Any], *, wait: bool) -> Iterator[Any]:
+    """An SSHHost for the props' target; wait=True also waits for sshd and for cloud-init to finish."""
+    from bothost.deploy.host import SSHHost
+    from bothost.remote import Remote, Target, wait_for_ssh
+
+    identity = Path(props["identity_file"]) if props.get("identity_file") else None
+    target = Target(props["host"], int(props["port"]), props["user"], tuple(props["host_keys"]), identity)
+    remote = wait_for_ssh(target, timeout=CONNECT_TIMEOUT) if wait else Remote(target)
+    with remote:
+        if wait:
+            remote.run(["cloud-init", "status", "--wait"], timeout=CLOUD_INIT_TIMEOUT)
+        yield SSHHost(remote)
+
+
+def _load(path: str | None, arguments: dict[str, Any]):  # -> Preflight | None
+    """The preflight function named "module:function", with its extra keyword arguments bound."""
+    if not path:
+        return None
+    module, _, attribute = path.partition(":")
+    return functools.partial(getattr(importlib.import_module(module), attribute), **arguments)
+
+
+def _plain(value: Any) -> Any:
+    """Props without the engine's secret wrappers, recursively (the resource options keep them secret)."""
+    from pulumi.runtime import rpc
+
+    if rpc.is_rpc_secret(value):
+        return _plain(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value

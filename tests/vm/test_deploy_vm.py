@@ -1,0 +1,220 @@
+"""The bot on the rehearsal VM: hardened, secrets nowhere else, swap, no-op rerun, back after a reboot."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import secrets
+import sys
+import time
+
+import pytest
+
+from bothost.deploy import host as host_module
+from bothost.deploy.demo_image import write_demo_image
+from bothost.deploy.deployer import deploy
+from bothost.deploy.host import SSHHost
+from bothost.deploy.image import ImageError, inspect_archive
+from bothost.deploy.ops import remove, status
+from bothost.deploy.secretfiles import BotSecrets
+from bothost.deploy.settings import BotSettings, Mount
+from bothost.errors import BothostError
+from bothost.secret import Secret
+from roles.bot import BotRole
+
+pytestmark = pytest.mark.vm
+
+API_SECRET = "vmtest-" + secrets.token_urlsafe(24)
+TELEGRAM = "vmtest-" + secrets.token_urlsafe(24)
+SECRETS = BotSecrets(
+    Secret("vmtest-key-" + secrets.token_hex(8)), Secret(API_SECRET), bot={"telegramToken": Secret(TELEGRAM)}
+)
+SETTINGS = BotSettings(
+    preset="generic",
+    image="bothost-demo:1",
+    entrypoint=None,
+    args=None,
+    env=(("BOT_STOP_SECONDS", "3"), ("BOT_SECRET_FILE", "/run/secrets/exchange_api_secret")),
+    user="1000:1000",
+    data_dir="/srv/bothost/data",
+    data_mounts=(Mount("/srv/bothost/data", "/data", False),),
+    secret_names=("telegramToken",),
+    health_cmd="test -s /tmp/heartbeat && test $(( $(date +%s) - $(cat /tmp/heartbeat) )) -lt 30",
+    stop_grace_period=20,
+    memory_bytes=128 * 1024**2,
+    cpus=0.5,
+)
+
+
+def log(text: str) -> None:
+    """Progress on stderr (shown with -s)."""
+    print(f"[deploy-vm] {text}", file=sys.stderr, flush=True)
+
+
+def found_anywhere(remote, value: str) -> dict[str, int]:
+    """Places on the host where `value` occurs; the value goes in on stdin (grep -f -), never on argv."""
+    searches = {
+        "user_data": "grep -rlFf - /var/lib/cloud /var/log/cloud-init.log /var/log/cloud-init-output.log",
+        "journal": "journalctl --no-pager -o cat | grep -cFf -",
+        "docker logs": "docker logs bothost-bot 2>&1 | grep -cFf -",
+        "ps": "ps -eo args | grep -cFf -",
+        "docker inspect": "docker container inspect bothost-bot | grep -cFf -",
+        "container config": "grep -rlFf - /var/lib/docker/containers",
+        "audit log": "grep -cFf - /var/log/bothost/audit.log",
+        "var log": "grep -rlFf - /var/log",
+        "positive control": "grep -lFf - /etc/bothost/secrets/bot/exchange_api_secret "
+        "/etc/bothost/secrets/bot/"
+        "telegramToken",
+    }
+    hits = {}
+    for name, script in searches.items():
+        result = remote.run(["sh", "-c", script], stdin=(value + "\n").encode())
+        lines = [line for line in result.stdout.split() if line and line != "0"]
+        hits[name] = len(lines)
+    return hits
+
+
+def run_checks(remote, s: BotSettings) -> dict[str, tuple[bool, str]]:
+    """The bot role's verify checks, run on the VM."""
+    outcomes = {}
+    for check in BotRole().checks(s):
+        outcome = check.evaluate(remote.run(list(check.command)))
+        outcomes[check.id] = (outcome.passed, outcome.actual)
+    return outcomes
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory: pytest.TempPathFactory):
+    """Demo image v1 and v2 (docker-archive) and a rootfs tarball for docker import."""
+    folder = tmp_path_factory.mktemp("images")
+    return (
+        inspect_archive(write_demo_image(folder / "v1.tar", version="1")),
+        inspect_archive(write_demo_image(folder / "v2.tar", version="2")),
+        inspect_archive(write_demo_image(folder / "rootfs.tar", kind="rootfs", version="r")),
+    )
+
+
+def test_bot_lifecycle_on_the_vm(vm, images) -> None:
+    v1, v2, _ = images
+    try:
+        with vm.remote() as remote:
+            host = SSHHost(remote)
+            started = time.monotonic()
+            first = deploy(host, SETTINGS, SECRETS, archive=v1, note=log)
+            log(f"first deploy took {time.monotonic() - started:.1f} s: {first.actions}")
+            assert status(host, SETTINGS).health == "healthy"
+
+            checks = run_checks(remote, SETTINGS)
+            log(json.dumps(checks, indent=1))
+            assert all(passed for passed, _ in checks.values()), checks
+
+            stat = remote.check(
+                [
+                    "stat",
+                    "-c",
+                    "%n %a %u:%g",
+                    "/etc/bothost/secrets",
+                    "/etc/bothost/secrets/bot",
+                    "/etc/bothost/secrets/bot/exchange_api_secret",
+                ]
+            ).stdout.split("\n")
+            assert stat[:3] == [
+                "/etc/bothost/secrets 700 0:0",
+                "/etc/bothost/secrets/bot 700 1000:1000",
+                "/etc/bothost/secrets/bot/exchange_api_secret 400 1000:1000",
+            ]
+            bot_log = (
+                remote.run(["docker", "logs", "bothost-bot"]).stderr
+                + remote.run(["docker", "logs", "bothost-bot"]).stdout
+            )
+            assert f"secret loaded ({len(API_SECRET)} bytes)" in bot_log  # the bot really read its file
+            assert (
+                remote.check(
+                    ["journalctl", "--no-pager", "-o", "cat", "CONTAINER_NAME=bothost-bot"]
+                ).stdout.count("demo bot 1 started")
+                >= 1
+            )  # its logs are in journald
+            for value in (API_SECRET, TELEGRAM):
+                hits = found_anywhere(remote, value)
+                log(f"secret search: {hits}")
+                assert hits.pop("positive control") == 1, "the search itself must find the secret file"
+                assert hits == dict.fromkeys(hits, 0)
+
+            container_id = status(host, SETTINGS).image_id
+            again = deploy(host, SETTINGS, SECRETS, archive=v1, note=log)
+            assert again.actions == []
+            assert status(host, SETTINGS).image_id == container_id
+
+            swapped = deploy(host, SETTINGS, SECRETS, archive=v2, note=log)
+            log(f"redeploy: stop {swapped.stop_seconds:.1f} s, stopped->healthy {swapped.gap_seconds:.1f} s")
+            assert status(host, SETTINGS).image_id == v2.image_id
+            sigterms = remote.check(["cat", "/srv/bothost/data/sigterm.log"]).stdout
+            assert " 1 SIGTERM" in sigterms  # the old bot got SIGTERM and its cleanup time
+
+            started_before = json.loads(
+                remote.check(["docker", "container", "inspect", "bothost-bot"]).stdout
+            )[0]["State"]["StartedAt"]
+        vm.reboot()
+        with vm.remote() as remote:
+            host = SSHHost(remote)
+            deadline = time.monotonic() + 180
+            while status(host, SETTINGS).health != "healthy" and time.monotonic() < deadline:
+                time.sleep(2)
+            after = status(host, SETTINGS)
+            log(f"after reboot: {after}")
+            assert (after.state, after.health, after.image_id) == ("running", "healthy", v2.image_id)
+            assert after.started_at != started_before
+            log("sigterm.log after reboot: " + remote.check(["cat", "/srv/bothost/data/sigterm.log"]).stdout)
+            checks = run_checks(remote, SETTINGS)
+            assert all(passed for passed, _ in checks.values()), checks
+            assert deploy(host, SETTINGS, SECRETS, archive=v2, note=log).actions == []
+    finally:
+        with vm.remote() as remote:
+            remove(SSHHost(remote), SETTINGS)
+
+
+def test_unreachable_registry_is_clear_and_keeps_the_bot(vm, images) -> None:
+    v1 = images[0]
+    try:
+        with vm.remote() as remote:
+            host = SSHHost(remote)
+            deploy(host, SETTINGS, SECRETS, archive=v1, note=log)
+            pulled = dataclasses.replace(SETTINGS, image="docker.io/library/busybox:1.36")
+            with pytest.raises(ImageError) as caught:
+                deploy(host, pulled, SECRETS, note=log)
+            log(f"pull error: {caught.value}")
+            assert "cannot reach the registry" in str(caught.value)
+            assert status(host, SETTINGS).state == "running"
+            with pytest.raises(ImageError, match=r"no image|cannot reach"):
+                deploy(host, dataclasses.replace(SETTINGS, image="nope/does-not-exist:0"), SECRETS, note=log)
+            assert status(host, SETTINGS).image_id == v1.image_id
+    finally:
+        with vm.remote() as remote:
+            remove(SSHHost(remote), SETTINGS)
+
+
+def test_rootfs_import_and_host_lock(vm, images, monkeypatch: pytest.MonkeyPatch) -> None:
+    rootfs = images[2]
+    imported = dataclasses.replace(
+        SETTINGS,
+        image="bothost-import:r",
+        entrypoint=("/bin/sh", "/bot/run.sh"),
+        container="bothost-import",
+        secrets_dir="/etc/bothost/secrets/import",
+        data_dir="/srv/bothost/import",
+        data_mounts=(Mount("/srv/bothost/import", "/data", False),),
+    )
+    monkeypatch.setattr(host_module, "LOCK_WAIT_SECONDS", 2)
+    try:
+        with vm.remote() as remote, vm.remote() as other:
+            first = deploy(SSHHost(remote), imported, SECRETS, archive=rootfs, note=log)
+            assert "image" in first.actions and status(SSHHost(remote), imported).health == "healthy"
+            assert deploy(SSHHost(remote), imported, SECRETS, archive=rootfs, note=log).actions == []
+            with SSHHost(remote).lock(), pytest.raises(BothostError, match="another deploy holds"):
+                deploy(SSHHost(other), imported, SECRETS, archive=rootfs, note=log)
+            audit = remote.check(["cat", "/var/log/bothost/audit.log"]).stdout
+            assert "bot.start container=bothost-import" in audit and "bot.no-change" in audit
+    finally:
+        with vm.remote() as remote:
+            remove(SSHHost(remote), imported)
+            remote.run(["rm", "-rf", "/srv/bothost/import"])

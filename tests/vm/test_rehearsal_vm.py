@@ -1,0 +1,109 @@
+"""On a live Debian 12 VM: verify is green for the hardened example, catches a broken control, and the
+result passes ssh-audit's hardened policy, which a stock boot of the same image fails."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from bothost.remote import wait_for_ssh
+from bothost.verify.host import verify_target
+
+pytestmark = pytest.mark.vm
+
+POLICY = "Hardened Debian 12 (version 3)"
+SSH_AUDIT = str(Path(sys.executable).parent / "ssh-audit")
+PASSWORD_DROPIN = "/etc/ssh/sshd_config.d/00-test-password.conf"  # sorts first: sshd keeps the first value
+
+
+def failing(vm) -> set[str]:
+    """Ids of the checks that fail on the VM right now."""
+    return {r.check.id for r in verify_target(vm.target, vm.checks()) if not r.passed}
+
+
+def ssh_audit(port: int) -> tuple[int, dict]:
+    """ssh-audit's policy verdict for 127.0.0.1:PORT (exit 0 pass, 3 fail) and its JSON report."""
+    done = subprocess.run([SSH_AUDIT, "-j", "-P", POLICY, "-p", str(port), "127.0.0.1"], capture_output=True,
+                          text=True, timeout=300)
+    return done.returncode, json.loads(done.stdout)
+
+
+def test_verify_is_all_green_on_the_hardened_example(vm) -> None:
+    results = verify_target(vm.target, vm.checks())
+    failed = {r.check.id: r.outcome.actual for r in results if not r.passed}
+    assert failed == {}
+    assert len(results) == len(vm.checks()) > 0
+
+
+def test_hardened_sshd_passes_ssh_audit_policy(vm) -> None:
+    status, report = ssh_audit(vm.ssh_port)
+    assert (status, report["passed"], report["errors"]) == (0, True, [])
+
+
+def _as_root(vm, *commands: Sequence[str]) -> None:
+    with wait_for_ssh(vm.target, timeout=60) as remote:  # sshd may still be re-reading its config
+        for argv in commands:
+            remote.check(argv)
+
+
+def _allow_passwords(vm) -> None:
+    with wait_for_ssh(vm.target, timeout=60) as remote:
+        remote.write_file(PASSWORD_DROPIN, b"PasswordAuthentication yes\nAuthenticationMethods any\n",
+                          mode="0644")
+        remote.check(["systemctl", "reload", "ssh.service"])
+
+
+BREAKAGES = {
+    "password-login": (
+        _allow_passwords,
+        lambda vm: _as_root(vm, ["rm", "-f", PASSWORD_DROPIN], ["systemctl", "reload", "ssh.service"]),
+        {"ssh-01", "ssh-13"},  # sshd -T shows it, and a client is now offered passwords
+    ),
+    "firewall-gone": (
+        lambda vm: _as_root(vm, ["nft", "delete", "table", "inet", "bothost"]),
+        lambda vm: _as_root(vm, ["systemctl", "reload-or-restart", "nftables.service"]),
+        {"fw-01", "fw-02", "fw-03"},  # no inbound drop, no SSH source filter, no metadata block
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BREAKAGES))
+def test_verify_fails_exactly_the_broken_control(vm, name: str) -> None:
+    breaks, restores, expected = BREAKAGES[name]
+    before = failing(vm)
+    try:
+        breaks(vm)
+        assert failing(vm) - before == expected
+    finally:
+        restores(vm)
+    assert failing(vm) == before
+
+
+def test_controls_survive_a_reboot(vm) -> None:
+    before = failing(vm)
+    vm.reboot()
+    assert failing(vm) == before
+
+
+def test_stock_boot_of_the_same_image_fails_ssh_audit_policy(vm_lock, vm_image, tmp_path: Path) -> None:
+    from bothost.rehearsal.stock import start_stock
+
+    run_dir = tmp_path / "stock"
+    run_dir.mkdir()
+    stock = start_stock(vm_image, run_dir)
+    try:
+        stock.wait_for_login(timeout=900).close()
+        status, report = ssh_audit(stock.ssh_port)
+    finally:
+        stock.stop()
+        shutil.rmtree(run_dir, ignore_errors=True)
+    print(f"\nstock Debian 12 sshd vs '{POLICY}': {len(report['errors'])} errors: "
+          + "; ".join(f"{e.get('mismatched_field')}" for e in report["errors"]))
+    assert status == 3 and report["passed"] is False
+    assert len(report["errors"]) > 0
