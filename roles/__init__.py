@@ -9,6 +9,7 @@ def all_roles() -> list[Role]:
     """Every role, in the order it applies at first boot."""
     from roles.base import BaseRole
     from roles.bot import BotRole
+    from roles.ci_gate import CiGateRole
     from roles.docker import DockerRole
     from roles.firewall import FirewallRole
     from roles.kernel import KernelRole
@@ -18,5 +19,5 @@ def all_roles() -> list[Role]:
 
     # base first (the admin user exists before sshd allows only it); the firewall is up before
     # docker starts publishing anything; docker last, after its sysctls and firewall are in place.
-    return [BaseRole(), KernelRole(), SshRole(), FirewallRole(), TimeRole(), UpdatesRole(), DockerRole(),
-            BotRole()]
+    return [BaseRole(), KernelRole(), SshRole(), FirewallRole(), CiGateRole(), TimeRole(), UpdatesRole(),
+            DockerRole(), BotRole()]

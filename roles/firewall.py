@@ -30,6 +30,7 @@ class FirewallSettings:
     egress_tcp: tuple[int, ...] = (53, 80, 443)  # DNS over TCP, HTTP for apt, HTTPS for the exchange
     egress_udp: tuple[int, ...] = (53, 123)  # DNS and NTP
     metadata_ip: str = "169.254.169.254"  # Hetzner's metadata service serves user_data (with host keys)
+    ci_set: str = "ci_v4"  # CI runners' /32s, admitted only with a timeout (filled by the ci_gate role)
     ssh_rate: str = "30/minute burst 30 packets"  # new SSH connections; ssh-audit and verify fit within
     icmp_rate: str = "10/second burst 20 packets"  # ping stays useful without being a flood amplifier
     listeners_allowed: tuple[tuple[str, str], ...] = (  # (protocol, process) allowed on public addresses
@@ -74,8 +75,9 @@ class FirewallRole(Role):
                   evaluate=input_policy_drop),
             Check(id="fw-02", title="SSH only from adminCidrs",
                   rationale="The only open service is reachable only from the admins' networks.",
-                  expected=f"tcp {s.ssh_port} from {cidrs}; nothing else accepted", command=NFT_LIST,
-                  evaluate=ssh_only_from(s.ssh_port, s.admin_v4 + s.admin_v6)),
+                  expected=f"tcp {s.ssh_port} from {cidrs} (+ CI set {s.ci_set} with timeouts); nothing else",
+                  command=NFT_LIST,
+                  evaluate=ssh_only_from(s.ssh_port, s.admin_v4 + s.admin_v6, s.ci_set)),
             Check(id="fw-03", title="Metadata service blocked for containers and non-root",
                   rationale="It serves user_data with the SSH host keys to anyone who asks from the host.",
                   expected=f"{s.metadata_ip} dropped in forward, and in output unless uid 0",
@@ -150,21 +152,26 @@ def _input_policy(ruleset: Ruleset) -> Outcome:
 input_policy_drop = _with_ruleset(_input_policy)
 
 
-def ssh_only_from(port: int, cidrs: tuple[str, ...]) -> Parser:
-    """Parser: input accepts new TCP only on `port` from sets holding exactly `cidrs`; nothing else opens."""
+def ssh_only_from(port: int, cidrs: tuple[str, ...], ci_set: str | None = None) -> Parser:
+    """Parser: input accepts new TCP only on `port` from sets holding exactly `cidrs` (plus the CI set, whose
+    elements must expire); nothing else opens."""
     expected = collapse([ipaddress.ip_network(c) for c in cidrs])
 
     def check(ruleset: Ruleset) -> Outcome:
         chain, rules = _chain(ruleset, "input")
         if chain is None or chain.get("policy") != "drop":
             return Outcome(False, "input chain missing or not policy drop")
-        problems, sources = [], []
+        problems, sources, temporary = [], [], []
         for rule in (r for r in rules if r.verdict == "accept"):
             if rule.has("tcp dport"):
                 source = rule.value("ip saddr") or rule.value("ip6 saddr")
                 name = source[1:] if isinstance(source, str) and source.startswith("@") else None
                 if ports(rule.value("tcp dport")) != {port} or name is None:
                     problems.append(f"opens: {rule.text}")
+                elif name == ci_set:
+                    if "timeout" not in ruleset.set_flags.get((*TABLE, name), set()):
+                        problems.append(f"set {name} admits SSH without timeouts")
+                    temporary.extend(ruleset.sets.get((*TABLE, name), []))
                 else:
                     sources.extend(ruleset.sets.get((*TABLE, name), []))
             elif not _opens_nothing(rule):
@@ -174,7 +181,8 @@ def ssh_only_from(port: int, cidrs: tuple[str, ...]) -> Parser:
             problems.append("SSH sources " + (", ".join(map(str, seen)) or "none"))
         if problems:
             return Outcome(False, "; ".join(problems)[:400])
-        return Outcome(True, f"tcp {port} from {', '.join(map(str, seen))}")
+        ci = f" (+ CI, expiring: {len(temporary)})" if temporary else ""
+        return Outcome(True, f"tcp {port} from {', '.join(map(str, seen))}{ci}")
 
     return _with_ruleset(check)
 

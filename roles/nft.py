@@ -35,6 +35,7 @@ class Ruleset:
     chains: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     rules: dict[tuple[str, str, str], list[Rule]] = field(default_factory=dict)
     sets: dict[tuple[str, str, str], list[Any]] = field(default_factory=dict)
+    set_flags: dict[tuple[str, str, str], set[str]] = field(default_factory=dict)
 
 
 def parse_ruleset(stdout: str) -> Ruleset:
@@ -50,6 +51,9 @@ def parse_ruleset(stdout: str) -> Ruleset:
         elif "set" in item:
             s = item["set"]
             ruleset.sets[(s["family"], s["table"], s["name"])] = list(s.get("elem", []))
+            flags = s.get("flags", [])
+            key = (s["family"], s["table"], s["name"])
+            ruleset.set_flags[key] = {flags} if isinstance(flags, str) else set(flags)
         elif "rule" in item:
             r = item["rule"]
             ruleset.rules.setdefault((r["family"], r["table"], r["chain"]), []).append(_rule(r["expr"]))

@@ -86,6 +86,7 @@ class SshSettings:
     client_alive_count_max: int = 2  # ...and drop dead ones after two missed probes
     log_level: str = "VERBOSE"  # logs the fingerprint of the key used for each login
     socket_activated: bool = False  # Ubuntu 24.04 starts sshd from ssh.socket; we switch to ssh.service
+    tunnel_ports: tuple[int, ...] = ()  # loopback ports `ssh -L` may reach (the bot's API); () = none
 
 
 class SshRole(Role):
@@ -105,6 +106,7 @@ class SshRole(Role):
             ciphers=crypto["ciphers"],
             macs=crypto["macs"],
             socket_activated=spec.host.image == "ubuntu-24.04",
+            tunnel_ports=_bot_api_ports(spec),
         )
 
     def changes(self, s: SshSettings) -> Changes:
@@ -146,9 +148,9 @@ class SshRole(Role):
             ("ssh-03", "Only the admin user may log in",
              "Service and container accounts never get a shell over SSH.",
              {"allowusers": [s.admin_user]}),
-            ("ssh-04", "No forwarding or tunnels",
+            ("ssh-04", "No forwarding or tunnels" + (" but to the bot's API" if s.tunnel_ports else ""),
              "A stolen session cannot pivot through the host to the exchange or to local services.",
-             {"disableforwarding": "yes", "allowagentforwarding": "no", "allowtcpforwarding": "no",
+             {**_forwarding(s.tunnel_ports), "allowagentforwarding": "no",
               "allowstreamlocalforwarding": "no",
               "x11forwarding": "no", "permittunnel": "no", "gatewayports": "no",
               "permituserenvironment": "no"}),
@@ -196,6 +198,23 @@ class SshRole(Role):
                   expected="refused", command=None, evaluate=expect_equal("refused"),
                   probe="ssh-root-login"),
         ]
+
+
+def _bot_api_ports(spec: StackSpec) -> tuple[int, ...]:
+    """The bot's loopback-published ports (e.g. freqtrade's API), the only ones an SSH tunnel may reach."""
+    if spec.bot is None:
+        return ()
+    from bothost.deploy.ops import settings_for
+
+    return tuple(sorted({port for ip, port, _ in settings_for(spec).published if ip == "127.0.0.1"}))
+
+
+def _forwarding(tunnel_ports: tuple[int, ...]) -> dict[str, str]:
+    """What `sshd -T` shows for forwarding: none at all, or local forwarding to those loopback ports only."""
+    if not tunnel_ports:
+        return {"disableforwarding": "yes", "allowtcpforwarding": "no"}
+    return {"disableforwarding": "no", "allowtcpforwarding": "local",
+            "permitopen": " ".join(f"127.0.0.1:{port}" for port in tunnel_ports), "permitlisten": "none"}
 
 
 def _host_keys(keys: HostKeys | None) -> dict[str, str]:

@@ -14,10 +14,10 @@ from bothost.config import parse_spec
 from bothost.config.stackfile import read_stack_file
 from bothost.hetzner import ci_window
 from bothost.hetzner.client import connect, selector
-from bothost.role import CommandResult, RenderContext
+from bothost.role import RenderContext
 from bothost.secret import Secret
 from bothost.templating import TEMPLATE_DIR
-from roles.ci_gate import CiGateRole, timeout_set
+from roles.ci_gate import CiGateRole
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -73,15 +73,6 @@ def test_role_renders_an_inert_hardened_timer_with_the_stacks_selector():
     assert "ConditionPathExists=/etc/bothost/ci-gate.token" in service
     assert "CapabilityBoundingSet=CAP_NET_ADMIN" in service and "NoNewPrivileges=yes" in service
     assert "OnUnitActiveSec=20s" in files["/etc/systemd/system/bothost-ci-gate.timer"].content
-
-
-@pytest.mark.parametrize(("stdout", "ok"), [
-    ("table inet bothost {\n set ci_v4 {\n  type ipv4_addr\n  flags timeout\n }\n}\n", True),
-    ("table inet bothost {\n set ci_v4 {\n  type ipv4_addr\n  flags interval\n }\n}\n", False),
-])
-def test_timeout_set_parser(stdout, ok):
-    assert timeout_set(CommandResult(0, stdout)).passed is ok
-    assert not timeout_set(CommandResult(1, "", "Error: No such file or directory")).passed
 
 
 def test_expiry_follows_the_window_end():

@@ -13,6 +13,8 @@ from role_specs import default_key
 
 from bothost.cli import cli
 from bothost.deploy.demo_image import write_demo_image
+from bothost.keyaudit.audit import AuditResult
+from bothost.keyaudit.verdict import Finding
 
 EXCHANGE_SECRET = "exchange-secret-from-env-31337"
 TELEGRAM = "telegram-token-from-env-4242"
@@ -46,6 +48,15 @@ def stack_file(tmp_path: Path, bot: dict | None) -> Path:
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeDockerHost:
     """Replace the SSH connection with the fake docker host."""
     host = FakeDockerHost()
+    host.remote = object()  # the key audit's connection (its probe is replaced by `audits` below)
+    host.audits = []
+
+    def audit(spec, creds, remote, static_ip, **_):
+        host.audits.append((spec.exchange, static_ip, creds.secret.reveal() == EXCHANGE_SECRET))
+        return AuditResult(spec.exchange, tuple(host.findings), {})
+
+    host.findings = [Finding("info", "permissions", "read, trade")]
+    monkeypatch.setattr("bothost.keyaudit.preflight.audit", audit)
 
     @contextlib.contextmanager
     def remote(target: object):
@@ -67,6 +78,8 @@ def test_deploy_then_status_then_stop(tmp_path: Path, fake: FakeDockerHost) -> N
     runner = CliRunner()
     deployed = runner.invoke(cli, ["deploy", *TARGET, "--config", str(config)])
     assert deployed.exit_code == 0, deployed.output
+    assert fake.audits[0] == ("binance", "127.0.0.1", True)  # audited first, for the host's IP
+    assert "Key audit (Binance)" in deployed.output
     assert "deployed: image sha256:" in deployed.output
     assert fake.running() == ["bothost-bot"]
     assert fake.files["/etc/bothost/secrets/bot/exchange_api_secret"][0] == EXCHANGE_SECRET.encode()
@@ -84,6 +97,15 @@ def test_deploy_then_status_then_stop(tmp_path: Path, fake: FakeDockerHost) -> N
     assert down.exit_code == 1 and "exited" in down.output
     for output in (deployed.output, again.output, shown.output, stopped.output, fake.wire_text()):
         assert EXCHANGE_SECRET not in output and TELEGRAM not in output
+
+
+def test_refused_key_deploys_nothing(tmp_path: Path, fake: FakeDockerHost) -> None:
+    fake.findings = [Finding("fail", "withdraw", "withdrawals are enabled: switch off 'Enable Withdrawals'")]
+    archive = write_demo_image(tmp_path / "demo.tar")
+    config = stack_file(tmp_path, {"image": "bothost-demo:1", "imageArchive": str(archive)})
+    result = CliRunner().invoke(cli, ["deploy", *TARGET, "--config", str(config)])
+    assert result.exit_code != 0 and "Nothing was deployed" in str(result.exception)
+    assert fake.running() == [] and not any(p.startswith("/etc/bothost/secrets") for p in fake.files)
 
 
 def test_deploy_without_bot_is_a_clear_error(tmp_path: Path, fake: FakeDockerHost) -> None:

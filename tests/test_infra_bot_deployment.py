@@ -113,7 +113,7 @@ def test_create_update_delete(tmp_path: Path, fake: FakeDockerHost) -> None:
     assert API_SECRET not in fake.wire_text()
 
 
-def test_replaced_server_gets_the_bot_again_after_its_first_boot(tmp_path: Path, fake: FakeDockerHost) -> None:
+def test_replaced_server_gets_the_bot_again(tmp_path: Path, fake: FakeDockerHost) -> None:
     provider = BotDeploymentProvider()
     v1 = write_demo_image(tmp_path / "v1.tar", version="1")
     created = provider.create(props(v1))

@@ -9,7 +9,7 @@ import pytest
 
 from bothost.config.spec import known_keys
 from bothost.errors import ConfigError
-from bothost.infra.engine_config import engine_keys, read_raw_config, read_spec
+from bothost.infra.engine_config import MUST_BE_SECRET, engine_keys, read_raw_config, read_spec
 
 ADMIN_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHM8p2zW3ZlsbqQcNq2BNa0RDk8vg9k3Jw+VslVkRqDs you@laptop"
 BASE = {
@@ -23,8 +23,8 @@ def engine(monkeypatch):
     """Set the engine's config for one test, the way the Python exec wrapper does."""
     monkeypatch.delenv("PULUMI_CONFIG", raising=False)
 
-    def set_config(values: dict[str, str]) -> None:
-        pulumi.runtime.set_all_config(dict(values), [])
+    def set_config(values: dict[str, str], secret_keys: tuple[str, ...] = MUST_BE_SECRET) -> None:
+        pulumi.runtime.set_all_config(dict(values), [k for k in secret_keys if k in values])
 
     yield set_config
     pulumi.runtime.set_all_config({}, [])

@@ -110,7 +110,8 @@ def test_exchange_secrets_reach_no_resource_and_no_output(run) -> None:
 
 @pytest.mark.parametrize("key", ["bothost:exchangeApiKey", "bothost:exchangeApiSecret"])
 def test_key_material_set_without_secret_is_refused_and_not_echoed(run, key) -> None:
-    secrets = {"bothost:exchangeApiKey": "KEY-plain-7f3a9c", "bothost:exchangeApiSecret": "SECRET-plain-51b0e2"}
+    secrets = {"bothost:exchangeApiKey": "KEY-plain-7f3a9c",
+               "bothost:exchangeApiSecret": "SECRET-plain-51b0e2"}
     config = {**CONFIG, "bothost:exchange": "binance", **secrets}
     with pytest.raises(pulumi.RunError) as caught:
         run(config, secret_keys=tuple(k for k in secrets if k != key))

@@ -87,6 +87,7 @@ WEAKENED = [
      "ct state established,related,new accept\n        # Packets"),
     ("fw-02", "elements = { 203.0.113.7/32 }", "elements = { 203.0.113.0/24 }"),
     ("fw-02", "tcp dport 22 ct state new ip saddr @admin_v4", "tcp dport 22 ct state new"),
+    ("fw-02", "type ipv4_addr\n        flags timeout\n", "type ipv4_addr\n"),  # CI set that never expires
     ("fw-03", "        ip daddr 169.254.169.254 drop\n", "        ip daddr 169.254.169.254 accept\n"),
     ("fw-03", "ip daddr 169.254.169.254 meta skuid != 0 drop", "ip daddr 169.254.169.254 meta skuid 0 drop"),
     ("fw-04", "tcp dport { 53, 80, 443 } accept", "tcp dport { 53, 80, 443, 6667 } accept"),
@@ -102,6 +103,14 @@ def test_checks_fail_on_a_weakened_ruleset(check_id: str, old: str, new: str, tm
     check = next(c for c in FirewallRole().checks(s) if c.id == check_id)
     outcome = check.evaluate(CommandResult(0, load([text.replace(old, new, 1)], tmp_path)))
     assert not outcome.passed, outcome.actual
+
+
+def test_ci_runner_admitted_while_its_element_lives(tmp_path: Path) -> None:
+    s = settings()
+    text = ruleset_text(s) + "add element inet bothost ci_v4 { 198.51.100.99 timeout 10m }\n"
+    outcome = next(c for c in FirewallRole().checks(s) if c.id == "fw-02").evaluate(
+        CommandResult(0, load([text], tmp_path)))
+    assert outcome.passed and "CI, expiring: 1" in outcome.actual, outcome.actual
 
 
 def test_checks_fail_without_our_table() -> None:

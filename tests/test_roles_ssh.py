@@ -87,6 +87,26 @@ def test_dropin_passes_sshd_t_and_every_check(sshd_dir: Path, overrides: dict) -
         assert check.evaluate(result).passed, (check.id, check.evaluate(result).actual)
 
 
+FREQTRADE = {"bot": {"preset": "freqtrade"}, "botSecrets": {"apiPassword": "x"}}
+
+
+def test_freqtrade_api_is_the_only_tunnel(sshd_dir: Path) -> None:
+    with_api = local_settings(sshd_dir, **FREQTRADE)
+    assert with_api.tunnel_ports == (8080,)
+    assert local_settings(sshd_dir).tunnel_ports == ()
+    effective = run([sshd_binary(), "-T", "-f", str(write_config(sshd_dir, with_api))])
+    assert effective.returncode == 0, effective.stderr
+    result = CommandResult(0, effective.stdout)
+    assert "permitopen 127.0.0.1:8080" in effective.stdout
+    check = {c.id: c for c in SshRole().checks(with_api)}["ssh-04"]
+    assert check.evaluate(result).passed, check.evaluate(result).actual
+    # The no-bot expectation (no forwarding at all) is not met by the tunnel config, and vice versa.
+    strict = {c.id: c for c in SshRole().checks(local_settings(sshd_dir))}["ssh-04"]
+    assert not strict.evaluate(result).passed
+    no_tunnel = run([sshd_binary(), "-T", "-f", str(write_config(sshd_dir, local_settings(sshd_dir)))])
+    assert not check.evaluate(CommandResult(0, no_tunnel.stdout)).passed
+
+
 def test_stock_config_fails_the_checks(sshd_dir: Path) -> None:
     main = write_config(sshd_dir, None)
     result = CommandResult(0, run([sshd_binary(), "-T", "-f", str(main)]).stdout)
