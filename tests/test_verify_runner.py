@@ -70,7 +70,7 @@ def test_all_host_commands_share_one_round_trip_and_run_once() -> None:
     results = run_checks(checks, remote, {"x": lambda: CommandResult(0, "ok")})
     assert [r.check.id for r in results] == ["a", "b", "c", "d"]  # report order = check order
     assert all(r.passed for r in results)
-    assert remote.calls == [["python3", "-c", BATCH_PROGRAM]]
+    assert remote.calls == [["python3", "-S", "-c", BATCH_PROGRAM]]
 
 
 def test_probes_run_once_each() -> None:

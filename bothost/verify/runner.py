@@ -77,7 +77,7 @@ def run_batch(remote: Runs, commands: Sequence[Sequence[str]]) -> list[CommandRe
     if not commands:
         return []
     stdin = json.dumps([list(c) for c in commands]).encode()
-    batch = remote.run(["python3", "-c", BATCH_PROGRAM], stdin=stdin, timeout=COMMAND_TIMEOUT * 2)
+    batch = remote.run(["python3", "-S", "-c", BATCH_PROGRAM], stdin=stdin, timeout=COMMAND_TIMEOUT * 2)
     if batch.exit_status == 0:
         try:
             decoded = json.loads(batch.stdout)
