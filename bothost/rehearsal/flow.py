@@ -8,7 +8,7 @@ from typing import TextIO
 
 from bothost.config import StackSpec
 from bothost.rehearsal.image import Image
-from bothost.rehearsal.overrides import format_overrides
+from bothost.rehearsal.overrides import Override, format_overrides
 from bothost.rehearsal.session import BOOT_TIMEOUT, RehearsalVM, new_run_dir, running
 from bothost.verify.host import verify_target
 from bothost.verify.report import as_table
@@ -16,17 +16,21 @@ from bothost.verify.report import as_table
 
 def rehearse(spec: StackSpec, image: Image, *, ssh_port: int | None = None, keep: bool = False,
              out: TextIO = sys.stdout) -> bool:
-    """Boot the spec's user_data on a local VM and verify it; True when every check passes."""
+    """Boot the spec's user_data on a local VM, deploy the demo bot, verify; True when every check passes."""
+    from bothost.deploy.rehearsal import demo_bot
+
     run_dir = new_run_dir()
+    spec, bot_overrides = demo_bot(spec)
     with running(spec, image, ssh_port=ssh_port, keep=keep, run_dir=run_dir) as vm:
         started = time.monotonic()
-        print(format_overrides(vm.overrides), file=out)
+        print(format_overrides([*vm.overrides, *(Override(*o) for o in bot_overrides)]), file=out)
         print(f"VM: qemu pid {vm.vm.pid}, SSH 127.0.0.1:{vm.ssh_port} -> guest port {vm.spec.host.ssh_port}, "
               f"serial console log {vm.vm.cfg.serial_log}", file=out, flush=True)
         # A user-given cloud image lacks the packages: apt runs inside the emulated VM, which is slow.
         status = vm.wait_for_cloud_init(out, timeout=BOOT_TIMEOUT * (1 if image.kernel else 3))
         if status.exit_status != 0:
             print(f"WARNING: cloud-init reported an error:\n{status.stdout.strip()}", file=out)
+        deploy_demo_bot(vm, out)
         results = verify_target(vm.target, vm.checks())
         print(as_table(results, f"rehearsal VM ({vm.target.user}@127.0.0.1:{vm.ssh_port})"), file=out)
         print(f"\nFirst boot to verified: {time.monotonic() - started:.0f} s", file=out)
@@ -35,6 +39,22 @@ def rehearse(spec: StackSpec, image: Image, *, ssh_port: int | None = None, keep
         if keep:
             print(keep_instructions(vm), file=out)
         return all(r.passed for r in results)
+
+
+def deploy_demo_bot(vm: RehearsalVM, out: TextIO) -> None:
+    """Deploy the demo bot the way `bothost deploy` does (the exchange key audit needs a real exchange)."""
+    from bothost.deploy.host import SSHHost
+    from bothost.deploy.ops import deploy_spec
+    from bothost.deploy.rehearsal import demo_archive, demo_secrets
+
+    if vm.spec.exchange is not None:
+        print("Key audit skipped: the rehearsal VM cannot reach the exchange (run `bothost audit-key` "
+              "against the real host).", file=out)
+    print("Deploying the demo bot ...", file=out, flush=True)
+    with vm.remote() as remote:
+        result = deploy_spec(SSHHost(remote), vm.spec, demo_secrets(vm.spec),
+                             archive=demo_archive(vm.run_dir), note=lambda line: print(f"  {line}", file=out))
+    print(f"Bot running: image {result.image_id[:19]}", file=out, flush=True)
 
 
 def guest_address(vm: RehearsalVM) -> str:

@@ -126,8 +126,12 @@ def start(spec: StackSpec, image: Image, *, run_dir: Path, ssh_port: int | None 
     (run_dir / "known_hosts").write_text("".join(f"[{LOOPBACK}]:{port} {line}\n" for line in pinned))
     target = Target(LOOPBACK, port, effective.host.admin_user, pinned, key_file)
     vm = VM(cfg).start()
-    rehearsal = RehearsalVM(effective, target, port, run_dir, vm, context, user_data, overrides)
-    rehearsal.sntp_process = start_sntp(vm.pid)
+    try:
+        rehearsal = RehearsalVM(effective, target, port, run_dir, vm, context, user_data, overrides)
+        rehearsal.sntp_process = start_sntp(vm.pid)
+    except BaseException:  # e.g. Ctrl-C while the SNTP server starts: no qemu left behind
+        vm.stop(timeout=10.0)
+        raise
     return rehearsal
 
 
