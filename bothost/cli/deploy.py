@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from bothost.cli.options import config_option, load_spec
-from bothost.cli.target import resolve_target, target_options
+from bothost.cli.target import bot_host, resolve_target, target_options
 
 
 @click.command()
@@ -27,17 +27,15 @@ def deploy(
     config_path: Path,
     image_archive: Path | None,
 ) -> None:
-    """Deploy or update the bot container; secrets go over SSH into 0400 files, never on a command line.
+    """Audit the exchange key, then deploy or update the bot; secrets go over SSH into 0400 files only.
 
     Secrets are read with `pulumi config --show-secrets` when the Pulumi CLI exists, else from
     environment variables (BOTHOST_EXCHANGE_API_SECRET, BOTHOST_BOT_SECRET_TELEGRAM_TOKEN for
     bothost:botSecrets.telegramToken, ...), else asked for.
     """
     from bothost.config.secrets import SecretSource
-    from bothost.deploy.host import SSHHost
     from bothost.deploy.ops import deploy_spec, secrets_for, settings_for
     from bothost.keyaudit.preflight import key_audit_preflight
-    from bothost.remote import Remote
 
     spec = load_spec(config_path)
     settings_for(spec)  # fail on a missing bot before asking for secrets or connecting
@@ -45,8 +43,8 @@ def deploy(
     secrets = secrets_for(spec, source.resolve)
     target, static_ip = resolve_target(spec, host, port, user, identity, host_keys)
     preflight = key_audit_preflight(spec.exchange, static_ip or target.host, click.echo)
-    with Remote(target) as remote:
-        result = deploy_spec(SSHHost(remote), spec, secrets, archive=image_archive, preflight=preflight,
+    with bot_host(target) as connected:
+        result = deploy_spec(connected, spec, secrets, archive=image_archive, preflight=preflight,
                              note=click.echo)
     click.echo(
         f"{'deployed' if result.changed else 'unchanged'}: image {result.image_id[:19]}, "

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from bothost.cli.options import config_option, load_spec
-from bothost.cli.target import resolve_target, target_options
+from bothost.cli.target import bot_host, resolve_target, target_options
 
 
 @click.command()
@@ -34,9 +34,7 @@ def logs(
     lines: int,
 ) -> None:
     """Print the bot's recent log lines, with timestamps."""
-    from bothost.deploy.host import SSHHost
     from bothost.deploy.ops import settings_for
-    from bothost.remote import Remote
 
     spec = load_spec(config_path)
     settings = settings_for(spec)
@@ -50,5 +48,5 @@ def logs(
         *(["--follow"] if follow else []),
         settings.container,
     ]
-    with Remote(target) as remote:
-        SSHHost(remote).stream(argv, lambda text: click.echo(text, nl=False))
+    with bot_host(target) as connected:
+        connected.stream(argv, lambda text: click.echo(text, nl=False))

@@ -95,12 +95,13 @@ def _push(spec: object, source: object, creds: object, remote: object) -> None:
     """Deploy the bot with the new key files (the deploy restarts it and waits until healthy)."""
     from bothost.deploy.deployer import deploy
     from bothost.deploy.host import SSHHost
+    from bothost.deploy.ops import bot_secret_key, settings_for
     from bothost.deploy.secretfiles import BotSecrets
-    from bothost.deploy.settings import bot_settings
 
-    bot = {name: source.resolve(value, f"bothost:botSecrets.{name}") for name, value in spec.bot.secrets}
+    # The same lookup keys as `bothost deploy` (e.g. env BOTHOST_BOT_SECRET_TELEGRAM_TOKEN).
+    bot = {name: source.resolve(value, bot_secret_key(name)) for name, value in spec.bot.secrets}
     secrets = BotSecrets(creds.key, creds.secret, creds.passphrase, bot)
-    deploy(SSHHost(remote), bot_settings(spec.bot), secrets, note=lambda line: click.echo(f"    {line}"))
+    deploy(SSHHost(remote), settings_for(spec), secrets, note=lambda line: click.echo(f"    {line}"))
 
 
 def _healthy(spec: object, remote: object) -> bool:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from bothost.cli.options import config_option, load_spec
-from bothost.cli.target import resolve_target, target_options
+from bothost.cli.target import bot_host, resolve_target, target_options
 
 
 @click.command()
@@ -24,16 +24,14 @@ def status(
     """Show the bot container's state, health, image digest and uptime; exit 1 unless running and healthy."""
     import sys
 
-    from bothost.deploy.host import SSHHost
     from bothost.deploy.ops import settings_for
     from bothost.deploy.ops import status as bot_status
-    from bothost.remote import Remote
 
     spec = load_spec(config_path)
     settings = settings_for(spec)
     target, _ = resolve_target(spec, host, port, user, identity, host_keys)
-    with Remote(target) as remote:
-        found = bot_status(SSHHost(remote), settings)
+    with bot_host(target) as connected:
+        found = bot_status(connected, settings)
     click.echo("\n".join(found.lines()))
     if (found.state, found.health) != ("running", "healthy"):
         sys.exit(1)

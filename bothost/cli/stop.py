@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from bothost.cli.options import config_option, load_spec
-from bothost.cli.target import resolve_target, target_options
+from bothost.cli.target import bot_host, resolve_target, target_options
 
 
 @click.command()
@@ -24,15 +24,13 @@ def stop(
     yes: bool,
 ) -> None:
     """Stop the bot (SIGTERM, then stopGracePeriod to cancel open orders); `bothost deploy` starts it."""
-    from bothost.deploy.host import SSHHost
     from bothost.deploy.ops import settings_for
     from bothost.deploy.ops import stop as stop_bot
-    from bothost.remote import Remote
 
     spec = load_spec(config_path)
     settings = settings_for(spec)
     target, _ = resolve_target(spec, host, port, user, identity, host_keys)
     if not yes:
         click.confirm(f"Stop the bot on {target.host}? It stays stopped until `bothost deploy`", abort=True)
-    with Remote(target) as remote:
-        stop_bot(SSHHost(remote), settings, note=click.echo)
+    with bot_host(target) as connected:
+        stop_bot(connected, settings, note=click.echo)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -67,3 +68,13 @@ def resolve_target(
         identity,
     )
     return target, outputs.host
+
+
+@contextlib.contextmanager
+def bot_host(target: object) -> Iterator[object]:
+    """A pinned SSH connection to the target, as the deploy module's Host."""
+    from bothost.deploy.host import SSHHost
+    from bothost.remote import Remote
+
+    with Remote(target) as remote:
+        yield SSHHost(remote)
