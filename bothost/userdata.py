@@ -55,6 +55,7 @@ def compose(spec: StackSpec, context: RenderContext, roles: Sequence[Role] | Non
     packages: list[str] = []
     files: list[dict[str, Any]] = []
     commands: list[list[str]] = []
+    units: list[str] = []
     for role, changes in role_changes(spec, context, default_roles() if roles is None else roles):
         for key, value in changes.cloud_config.items():
             if key in owner:
@@ -64,8 +65,12 @@ def compose(spec: StackSpec, context: RenderContext, roles: Sequence[Role] | Non
         packages.extend(p for p in changes.packages if p not in packages)
         files.extend(_write_file(f) for f in changes.files)
         commands.extend(list(c) for c in changes.commands)
+        units.extend(u for u in changes.enable_units if u not in units)
     if files:
         document["write_files"] = files
+    if units:
+        # `enable` reloads the manager once (as daemon-reload does): new units and drop-ins are loaded.
+        commands.insert(0, ["systemctl", "enable", *units])
     if packages:
         commands.insert(0, ["sh", "-c", ENSURE_PACKAGES, "ensure-packages", *packages])
     if commands:

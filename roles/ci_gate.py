@@ -49,8 +49,8 @@ class CiGateRole(Role):
                 FileChange("/etc/systemd/system/bothost-ci-gate.timer",
                            render("ci_gate/bothost-ci-gate.timer.j2", s=s)),
             ),
-            commands=(("systemctl", "daemon-reload"),
-                      ("systemctl", "enable", "--now", "bothost-ci-gate.timer")),
+            enable_units=("bothost-ci-gate.timer",),
+            commands=(("systemctl", "start", "bothost-ci-gate.timer"),),
         )
 
     def checks(self, s: CiGateSettings) -> list[Check]:

@@ -11,12 +11,45 @@ from bothost.templating import render
 from roles.facts import Parser, expect_units, failed, unit_command
 
 DAEMON_JSON = "/etc/docker/daemon.json"
-# Prints "NAME NOPRIVS" for each running container, from the kernel's view of its init process.
-NO_NEW_PRIVS = (
-    "docker ps -q | while read -r id; do "
-    "docker inspect --format '{{.Name}} {{.State.Pid}}' \"$id\" | { read -r name pid; "
-    "printf '%s %s\\n' \"$name\" \"$(awk '/^NoNewPrivs:/ {print $2}' /proc/$pid/status)\"; }; done"
+DOCKER_SOCKET = "/var/run/docker.sock"
+# dockerd reads daemon.json only when it starts. At first boot it normally starts after the file exists
+# (cloud-init.service, which writes files, is Before=network-online.target, docker.service After= it; or
+# apt installs docker later): restart it (~9 s under emulation) only when it runs on an older file.
+APPLY_DAEMON_JSON = (
+    'systemctl is-active -q docker.service && [ /run/docker.pid -nt "$1" ] '
+    "|| systemctl restart docker.service"
 )
+# One JSON document from the Engine API (what `docker info`/`inspect` show) without starting the docker CLI
+# several times: {"info": /info, "bridge": the default bridge's Options, "containers": [[name, NoNewPrivs]]},
+# the flag read from the kernel's view of each running container's init process.
+# Plain HTTP/1.0 on the socket (the server closes after the body): http.client costs ~0.4 s to import.
+DOCKER_STATE = """\
+import json, socket, sys
+def get(path):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.settimeout(30)
+        connection.connect(sys.argv[1])
+        connection.sendall(f"GET {path} HTTP/1.0\\r\\nHost: docker\\r\\n\\r\\n".encode())
+        response = b"".join(iter(lambda: connection.recv(65536), b""))
+    head, _, body = response.partition(b"\\r\\n\\r\\n")
+    status = head.split(b" ", 2)[1:2] or [b"?"]
+    if status != [b"200"]:
+        sys.exit(f"GET {path}: HTTP {status[0].decode(errors='replace')} {body[:200]!r}")
+    return json.loads(body)
+def no_new_privs(pid):
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return next((line.split()[1] for line in status if line.startswith("NoNewPrivs:")), "?")
+    except OSError:
+        return "?"
+try:
+    containers = [[c["Names"][0], no_new_privs(get(f"/containers/{c['Id']}/json")["State"]["Pid"])]
+                  for c in get("/containers/json")]
+    state = {"info": get("/info"), "bridge": get("/networks/bridge").get("Options"), "containers": containers}
+except OSError as error:
+    sys.exit(f"cannot reach dockerd at {sys.argv[1]}: {error}")
+json.dump(state, sys.stdout)
+"""
 
 
 @dataclass(frozen=True)
@@ -54,15 +87,12 @@ class DockerRole(Role):
         return Changes(
             packages=("docker.io", "apparmor"),
             files=(FileChange(DAEMON_JSON, render("docker/daemon.json.j2", s=s)),),
-            commands=(
-                ("systemctl", "enable", "docker.service"),
-                ("systemctl", "restart", "docker.service"),
-            ),
+            enable_units=("docker.service",),
+            commands=(("sh", "-c", APPLY_DAEMON_JSON, "apply-daemon-json", DAEMON_JSON),),
         )
 
     def checks(self, s: DockerSettings) -> list[Check]:
-        info = ("docker", "info", "--format", "{{json .}}")
-        bridge = ("docker", "network", "inspect", "bridge", "--format", "{{json .Options}}")
+        info = bridge = state = ("python3", "-S", "-c", DOCKER_STATE, DOCKER_SOCKET)
         return [
             Check(id="dock-01", title="Containers are confined by seccomp and AppArmor",
                   rationale="The default profiles limit the syscalls and files a compromised bot can use.",
@@ -85,12 +115,13 @@ class DockerRole(Role):
             # Docker 20.10 does not report the daemon's no-new-privileges in `docker info`: ask the kernel.
             Check(id="dock-06", title="Running containers cannot gain privileges",
                   rationale="setuid binaries or file capabilities in an image give an attacker nothing.",
-                  expected="NoNewPrivs 1 in every running container", command=("sh", "-c", NO_NEW_PRIVS),
+                  expected="NoNewPrivs 1 in every running container", command=state,
                   evaluate=containers_no_new_privs),
         ]
 
 
-def _json(result: CommandResult) -> tuple[dict | None, Outcome | None]:
+def _json(result: CommandResult, part: str) -> tuple[dict | None, Outcome | None]:
+    """One part ("info", "bridge") of DOCKER_STATE's output, or the failing Outcome."""
     failure = failed(result)
     if failure:
         return None, failure
@@ -98,14 +129,15 @@ def _json(result: CommandResult) -> tuple[dict | None, Outcome | None]:
         value = json.loads(result.stdout)
     except ValueError:
         return None, Outcome(False, f"not JSON: {result.stdout.strip()[:100]}")
+    value = value.get(part) if isinstance(value, dict) else None
     if not isinstance(value, dict):
-        return None, Outcome(False, f"not a JSON object: {result.stdout.strip()[:100]}")
+        return None, Outcome(False, f"no JSON object {part!r}: {result.stdout.strip()[:100]}")
     return value, None
 
 
 def security_options(result: CommandResult) -> Outcome:
-    """Parser of `docker info`: the seccomp and AppArmor security options are on."""
-    info, failure = _json(result)
+    """Parser of DOCKER_STATE's info: the seccomp and AppArmor security options are on."""
+    info, failure = _json(result, "info")
     if failure:
         return failure
     names = sorted({dict(p.split("=", 1) for p in o.split(",") if "=" in p).get("name", "?")
@@ -114,22 +146,25 @@ def security_options(result: CommandResult) -> Outcome:
 
 
 def containers_no_new_privs(result: CommandResult) -> Outcome:
-    """Parser of NO_NEW_PRIVS output (`NAME FLAG` lines): every running container has NoNewPrivs 1."""
+    """Parser of DOCKER_STATE's containers ([name, flag] pairs): every running container has NoNewPrivs 1."""
     failure = failed(result)
     if failure:
         return failure
-    rows = [line.split() for line in result.stdout.splitlines() if line.strip()]
+    try:
+        rows = json.loads(result.stdout)["containers"]
+        shown = ", ".join(f"{name}={flag}" for name, flag in rows)
+    except (ValueError, KeyError, TypeError):
+        return Outcome(False, f"unreadable: {result.stdout.strip()[:100]}")
     if not rows:
         return Outcome(True, "no running containers")
-    shown = ", ".join(f"{row[0]}={row[1] if len(row) > 1 else '?'}" for row in rows)
-    return Outcome(all(len(row) == 2 and row[1] == "1" for row in rows), shown)
+    return Outcome(all(flag == "1" for _, flag in rows), shown)
 
 
 def info_field(key: str, expected: object) -> Parser:
-    """Parser of `docker info`: one top-level field equals `expected`."""
+    """Parser of DOCKER_STATE's info: one top-level field equals `expected`."""
 
     def evaluate(result: CommandResult) -> Outcome:
-        info, failure = _json(result)
+        info, failure = _json(result, "info")
         if failure:
             return failure
         value = info.get(key)
@@ -142,7 +177,7 @@ def bridge_options(icc: bool, bind_ip: str) -> Parser:
     """Parser of the default bridge's options: inter-container traffic and the default host binding."""
 
     def evaluate(result: CommandResult) -> Outcome:
-        options, failure = _json(result)
+        options, failure = _json(result, "bridge")
         if failure:
             return failure
         seen_icc = options.get("com.docker.network.bridge.enable_icc")

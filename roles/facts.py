@@ -9,6 +9,9 @@ from bothost.role import CommandResult, Outcome
 
 Parser = Callable[[CommandResult], Outcome]
 
+# One timedated query (K=V lines) that the base and time roles' checks share: verify runs it once.
+TIMEDATE_SHOW = ("timedatectl", "show")
+
 
 def failed(result: CommandResult) -> Outcome | None:
     """A failing Outcome when the command itself failed, else None."""
@@ -61,6 +64,19 @@ def key_values(stdout: str, separator: str = "=") -> dict[str, str]:
         if sep:
             values[key.strip()] = value.strip()
     return values
+
+
+def expect_property(name: str, expected: str) -> Parser:
+    """Parser of `K=V` lines (`timedatectl show`): property `name` equals `expected`."""
+
+    def evaluate(result: CommandResult) -> Outcome:
+        failure = failed(result)
+        if failure:
+            return failure
+        actual = key_values(result.stdout).get(name)
+        return Outcome(actual == expected, f"{name}={actual}" if actual is not None else f"{name} unset")
+
+    return evaluate
 
 
 def unit_states(stdout: str) -> dict[str, dict[str, str]]:

@@ -59,11 +59,8 @@ class FirewallRole(Role):
                 FileChange(OVERRIDE_PATH,
                            render("firewall/nftables-override.conf.j2", table=" ".join(TABLE))),
             ),
-            commands=(
-                ("systemctl", "daemon-reload"),
-                ("systemctl", "enable", "nftables.service"),
-                ("systemctl", "reload-or-restart", "nftables.service"),
-            ),
+            enable_units=("nftables.service",),
+            commands=(("systemctl", "reload-or-restart", "nftables.service"),),
         )
 
     def checks(self, s: FirewallSettings) -> list[Check]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bothost.config import StackSpec
 from bothost.role import Changes, Check, FileChange, RenderContext, Role, expect_equal
 from bothost.templating import render
+from roles.facts import TIMEDATE_SHOW, expect_property
 
 CONF_PATH = "/etc/systemd/timesyncd.conf.d/10-bothost.conf"
 
@@ -31,9 +32,9 @@ class TimeRole(Role):
         return Changes(
             packages=("systemd-timesyncd",),
             files=(FileChange(CONF_PATH, render("time/timesyncd.conf.j2", s=s)),),
+            enable_units=("systemd-timesyncd.service",),
             commands=(
-                ("systemctl", "enable", "systemd-timesyncd"),
-                ("systemctl", "restart", "systemd-timesyncd"),
+                ("systemctl", "restart", "systemd-timesyncd.service"),
                 ("timedatectl", "set-ntp", "true"),
             ),
         )
@@ -53,7 +54,7 @@ class TimeRole(Role):
                 title="Clock synchronised",
                 rationale="Exchanges reject signed requests whose timestamp is outside their receive window.",
                 expected="yes",
-                command=("timedatectl", "show", "--property=NTPSynchronized", "--value"),
-                evaluate=expect_equal("yes"),
+                command=TIMEDATE_SHOW,
+                evaluate=expect_property("NTPSynchronized", "yes"),
             ),
         ]

@@ -63,7 +63,8 @@ class UpdatesRole(Role):
         return Changes(
             packages=("unattended-upgrades",),
             files=(FileChange(CONF_PATH, render("updates/auto-upgrades.conf.j2", s=s)),),
-            commands=(("systemctl", "enable", "--now", *TIMERS),),
+            enable_units=TIMERS,
+            commands=(("systemctl", "start", *TIMERS),),
         )
 
     def checks(self, s: UpdatesSettings) -> list[Check]:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socketserver
 import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -13,7 +19,7 @@ from role_specs import run
 
 from bothost.role import CommandResult
 from bothost.templating import render
-from roles.docker import NO_NEW_PRIVS, DockerRole, DockerSettings
+from roles.docker import APPLY_DAEMON_JSON, DOCKER_STATE, DockerRole, DockerSettings
 
 # `docker info --format '{{json .}}'` of Docker 20.10 on Debian 12 (trimmed to the fields around ours).
 INFO = {"ID": "X2QF:...", "Containers": 1, "Driver": "overlay2", "LoggingDriver": "local",
@@ -29,6 +35,46 @@ BRIDGE = {"com.docker.network.bridge.default_bridge": "true", "com.docker.networ
 
 def check(check_id: str):
     return next(c for c in DockerRole().checks(DockerSettings()) if c.id == check_id)
+
+
+def state(info: dict | None = None, bridge: dict | None = None, containers: list | None = None) -> str:
+    """DOCKER_STATE's output around the given parts."""
+    return json.dumps({"info": INFO if info is None else info, "bridge": BRIDGE if bridge is None else bridge,
+                       "containers": containers or []})
+
+
+class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    """A threaded HTTP server on a unix socket."""
+
+    daemon_threads = True
+
+
+@contextmanager
+def fake_engine(socket_path: Path, routes: dict[str, object]) -> Iterator[None]:
+    """A Docker Engine API stand-in on a unix socket: GET path -> JSON body, anything else 404."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            """Answer from the routes."""
+            found = self.path in routes
+            body = json.dumps(routes[self.path] if found else {"message": "page not found"}).encode()
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            """Keep test output quiet."""
+
+    server = _Server(str(socket_path), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_daemon_json_is_the_settings() -> None:
@@ -50,8 +96,8 @@ def test_daemon_json_is_the_settings() -> None:
     ("dock-03", {"LoggingDriver": "json-file"}, False),
 ])
 def test_docker_info_checks(check_id: str, change: dict, passed: bool) -> None:
-    result = CommandResult(0, json.dumps({**INFO, **change}) + "\n")
-    assert check(check_id).command == ("docker", "info", "--format", "{{json .}}")
+    result = CommandResult(0, state(info={**INFO, **change}) + "\n")
+    assert check(check_id).command == check("dock-04").command == check("dock-06").command  # one run
     assert check(check_id).evaluate(result).passed is passed
 
 
@@ -60,6 +106,7 @@ def test_docker_info_unavailable_fails() -> None:
     for check_id in ("dock-01", "dock-02", "dock-03", "dock-04"):
         assert not check(check_id).evaluate(down).passed
         assert not check(check_id).evaluate(CommandResult(0, "null\n")).passed
+        assert not check(check_id).evaluate(CommandResult(0, json.dumps({"info": None}))).passed
 
 
 @pytest.mark.parametrize(("change", "passed"), [
@@ -68,34 +115,74 @@ def test_docker_info_unavailable_fails() -> None:
     ({"com.docker.network.bridge.host_binding_ipv4": "0.0.0.0"}, False),
 ])
 def test_bridge_check(change: dict, passed: bool) -> None:
-    assert check("dock-04").evaluate(CommandResult(0, json.dumps({**BRIDGE, **change}))).passed is passed
+    assert check("dock-04").evaluate(CommandResult(0, state(bridge={**BRIDGE, **change}))).passed is passed
 
 
-def test_no_new_privs_script_reads_the_kernel_flag(tmp_path: Path) -> None:
-    """The dock-06 script against a fake docker CLI and two real processes, one with no_new_privs set."""
+def test_docker_state_program_reads_the_engine_api_and_the_kernel_flag(tmp_path: Path) -> None:
+    """DOCKER_STATE against a fake Engine API and two real processes, one with no_new_privs set."""
     if not shutil.which("setpriv"):
         pytest.skip("setpriv (util-linux) is missing")
     confined = subprocess.Popen(["setpriv", "--no-new-privs", "sleep", "30"])
     loose = subprocess.Popen(["sleep", "30"])
+    socket_path = tmp_path / "docker.sock"
+    routes = {"/info": INFO, "/networks/bridge": {"Name": "bridge", "Options": BRIDGE},
+              "/containers/json": [{"Id": "aaa", "Names": ["/bot"]}, {"Id": "bbb", "Names": ["/sidecar"]}],
+              "/containers/aaa/json": {"State": {"Pid": confined.pid}},
+              "/containers/bbb/json": {"State": {"Pid": loose.pid}}}
     try:
-        fake = tmp_path / "docker"
-        fake.write_text(f"""#!/bin/sh
-case "$1" in
-  ps) printf 'aaa\\nbbb\\n' ;;
-  inspect) [ "$4" = aaa ] && echo "/bot {confined.pid}" || echo "/sidecar {loose.pid}" ;;
-esac
-""")
-        fake.chmod(0o755)
-        env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
-        output = run(["sh", "-c", NO_NEW_PRIVS], env=env)
+        with fake_engine(socket_path, routes):
+            argv = list(check("dock-06").command)
+            output = run([sys.executable, *argv[1:-1], str(socket_path)])
     finally:
         confined.kill()
         loose.kill()
-    assert output.stdout.splitlines() == ["/bot 1", "/sidecar 0"]
-    outcome = check("dock-06").evaluate(CommandResult(output.returncode, output.stdout))
+    assert output.returncode == 0, output.stderr
+    result = CommandResult(0, output.stdout)
+    assert json.loads(output.stdout)["containers"] == [["/bot", "1"], ["/sidecar", "0"]]
+    outcome = check("dock-06").evaluate(result)
     assert not outcome.passed and outcome.actual == "/bot=1, /sidecar=0"
-    assert check("dock-06").evaluate(CommandResult(0, "/bot 1\n")).passed
-    assert check("dock-06").evaluate(CommandResult(0, "")).actual == "no running containers"
+    for check_id in ("dock-01", "dock-02", "dock-03", "dock-04"):
+        assert check(check_id).evaluate(result).passed, check_id
+    assert check("dock-06").evaluate(CommandResult(0, state(containers=[["/bot", "1"]]))).passed
+    assert check("dock-06").evaluate(CommandResult(0, state())).actual == "no running containers"
+
+
+def test_docker_state_program_fails_without_the_daemon(tmp_path: Path) -> None:
+    """No daemon behind the socket, or an API error: the program fails and every docker check with it."""
+    output = run([sys.executable, "-S", "-c", DOCKER_STATE, str(tmp_path / "absent.sock")])
+    assert output.returncode == 1 and "cannot reach dockerd" in output.stderr
+    with fake_engine(tmp_path / "docker.sock", {"/containers/json": []}):
+        output = run([sys.executable, "-S", "-c", DOCKER_STATE, str(tmp_path / "docker.sock")])
+    assert output.returncode == 1 and "GET /info: HTTP 404" in output.stderr
+    for check_id in ("dock-01", "dock-04", "dock-06"):
+        assert not check(check_id).evaluate(CommandResult(output.returncode, "", output.stderr)).passed
+
+
+@pytest.mark.parametrize(("active", "pid_newer", "restarts"), [
+    (True, True, False),  # dockerd started after daemon.json was written: it already runs with it
+    (True, False, True),  # dockerd was running before daemon.json changed
+    (False, True, True),  # dockerd is not running
+])
+def test_daemon_json_restarts_docker_only_when_older(tmp_path: Path, active: bool, pid_newer: bool,
+                                                     restarts: bool) -> None:
+    """APPLY_DAEMON_JSON with a fake systemctl: restart only when the running daemon predates daemon.json."""
+    daemon_json, pidfile, calls = tmp_path / "daemon.json", tmp_path / "docker.pid", tmp_path / "calls"
+    daemon_json.write_text("{}")
+    pidfile.write_text("1")
+    older, newer = (daemon_json, pidfile) if pid_newer else (pidfile, daemon_json)
+    older.touch()
+    stamp = older.stat().st_mtime_ns
+    os.utime(newer, ns=(stamp + 10**9, stamp + 10**9))
+    (tmp_path / "systemctl").write_text(f"""#!/bin/sh
+echo "$@" >> {calls}
+[ "$1" != is-active ] || exit {0 if active else 3}
+""")
+    (tmp_path / "systemctl").chmod(0o755)
+    script = APPLY_DAEMON_JSON.replace("/run/docker.pid", str(pidfile))
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin"}
+    output = run(["sh", "-c", script, "apply-daemon-json", str(daemon_json)], env=env)
+    assert output.returncode == 0, output.stderr
+    assert ("restart docker.service" in calls.read_text()) is restarts
 
 
 @pytest.mark.parametrize(("stdout", "passed"), [

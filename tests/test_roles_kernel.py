@@ -25,8 +25,8 @@ def test_file_and_checks_agree(ipv6: bool) -> None:
     assert rendered_values(s) == s.expected()
     checked = {}
     for check in KernelRole().checks(s):
-        assert check.command[0] == "sysctl" and "-w" not in check.command
-        checked.update(dict.fromkeys(check.command[1:]))
+        assert check.command[:2] == ("sysctl", "-e") and "-w" not in check.command
+        checked.update(dict.fromkeys(check.command[2:]))
     assert set(checked) == set(s.expected())
 
 
@@ -48,8 +48,10 @@ def test_each_check_passes_on_hardened_and_fails_on_stock_values() -> None:
              "kernel.yama.ptrace_scope": "0", "fs.protected_fifos": "1", "net.ipv4.conf.all.rp_filter": "0",
              "net.ipv4.conf.all.accept_redirects": "1", "net.core.bpf_jit_harden": "0",
              "net.ipv4.tcp_rfc1337": "0", "net.ipv6.conf.all.disable_ipv6": "0"}
-    for check in KernelRole().checks(s):
-        keys = check.command[1:]
+    everything = sysctl_output(s.expected())
+    for check, (*_, group) in zip(KernelRole().checks(s), s.groups(), strict=True):
+        keys = list(group)
+        assert check.evaluate(CommandResult(0, everything)).passed, check.id
         good = sysctl_output({key: s.expected()[key] for key in keys})
         assert check.evaluate(CommandResult(0, good)).passed, check.id
         bad = {key: stock.get(key, s.expected()[key]) for key in keys}
@@ -57,3 +59,5 @@ def test_each_check_passes_on_hardened_and_fails_on_stock_values() -> None:
         assert not check.evaluate(CommandResult(0, sysctl_output(bad))).passed, check.id
         missing = CommandResult(255, "", f"sysctl: cannot stat /proc/sys/{keys[0]}: No such file")
         assert not check.evaluate(missing).passed
+        unknown = {key: value for key, value in s.expected().items() if key != keys[0]}  # what -e prints
+        assert not check.evaluate(CommandResult(0, sysctl_output(unknown))).passed, check.id

@@ -127,3 +127,16 @@ def test_firewall_and_sshd_agree_on_the_port() -> None:
     files = {entry["path"]: entry["content"] for entry in document["write_files"]}
     assert "\nPort 2222\n" in files["/etc/ssh/sshd_config.d/01-bothost.conf"]
     assert "tcp dport 2222 ct state new ip saddr @admin_v4" in files["/etc/nftables.conf"]
+
+
+def test_units_enabled_in_one_call_before_any_role_command() -> None:
+    """Every role's units in ONE `systemctl enable` (one manager reload), right after the packages."""
+    runcmd = compose(make_spec(), RenderContext())["runcmd"]
+    enables = [c for c in runcmd if c[:2] == ["systemctl", "enable"]]
+    declared = [u for role in all_roles()
+                for u in role.changes(role.settings(make_spec(), RenderContext())).enable_units]
+    assert enables == [["systemctl", "enable", *dict.fromkeys(declared)]]
+    assert {"nftables.service", "docker.service", "bothost-ci-gate.timer"} <= set(declared)
+    assert runcmd[0][3] == "ensure-packages" and runcmd[1] == enables[0]
+    assert ["systemctl", "daemon-reload"] not in runcmd  # enable reloads the manager once
+    assert not any(c[:3] == ["systemctl", "restart", "docker.service"] for c in runcmd)
