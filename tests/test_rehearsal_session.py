@@ -78,3 +78,33 @@ def test_ssh_failure_is_raised_to_the_caller(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr(session, "wait_for_ssh", refuse)
     with pytest.raises(RemoteError, match="did not accept SSH"):
         session.wait_for_cloud_init(_rehearsal(tmp_path), io.StringIO(), timeout=60)
+
+
+class RebootingRemote:
+    """A connection to the guest: the old boot's sshd may drop it while the guest shuts down."""
+
+    def __init__(self, boot_id: str, drops: bool = False) -> None:
+        self.boot_id, self.drops, self.commands = boot_id, drops, []
+
+    def __enter__(self) -> RebootingRemote:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def run(self, argv, **kwargs) -> CommandResult:
+        self.commands.append(list(argv))
+        if self.drops:
+            raise RemoteError("cat on 127.0.0.1: connection failed: Connection reset by peer")
+        return CommandResult(0, self.boot_id + "\n")
+
+
+def test_reboot_retries_when_the_dying_sshd_drops_the_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    before, dying, after = RebootingRemote("old"), RebootingRemote("old", drops=True), RebootingRemote("new")
+    connections = iter([dying, after])
+    monkeypatch.setattr(session, "wait_for_ssh", lambda target, timeout: next(connections))
+    monkeypatch.setattr(session.time, "sleep", lambda seconds: None)
+    vm = SimpleNamespace(target=None, remote=lambda: before)
+    session.RehearsalVM.reboot(vm, timeout=60)
+    assert ["systemctl", "reboot"] in before.commands
+    assert ["systemctl", "is-system-running", "--wait"] in after.commands  # waited on the NEW boot

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bothost.config import StackSpec
-from bothost.errors import RemoteError
+from bothost.errors import HostKeyMismatch, RemoteError
 from bothost.hostkeys import generate_host_keys, public_lines
 from bothost.rehearsal import sntp
 from bothost.rehearsal.console import describe_stage, read_console
@@ -83,13 +83,18 @@ class RehearsalVM:
                 remote.run(["systemctl", "reboot"], timeout=15)
         deadline = time.monotonic() + timeout
         while True:
-            remote = wait_for_ssh(self.target, timeout=max(5.0, deadline - time.monotonic()))
-            with remote:
-                now = remote.run(["cat", "/proc/sys/kernel/random/boot_id"], sudo=False).stdout.strip()
-                if now and now != old:
-                    remote.run(["systemctl", "is-system-running", "--wait"], sudo=False,
-                               timeout=max(5.0, deadline - time.monotonic()))
-                    return
+            try:
+                remote = wait_for_ssh(self.target, timeout=max(5.0, deadline - time.monotonic()))
+                with remote:
+                    now = remote.run(["cat", "/proc/sys/kernel/random/boot_id"], sudo=False).stdout.strip()
+                    if now and now != old:
+                        remote.run(["systemctl", "is-system-running", "--wait"], sudo=False,
+                                   timeout=max(5.0, deadline - time.monotonic()))
+                        return
+            except HostKeyMismatch:
+                raise
+            except RemoteError:
+                pass  # reached the old boot's sshd while it shut down: the connection dropped; try again
             if time.monotonic() > deadline:
                 raise RemoteError(f"the VM did not come back from reboot within {timeout:.0f} s")
             time.sleep(2)
