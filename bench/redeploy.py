@@ -37,9 +37,9 @@ from bothost.deploy.host import SSHHost  # noqa: E402
 from bothost.deploy.image import inspect_archive  # noqa: E402
 from bothost.deploy.ops import remove  # noqa: E402
 from bothost.deploy.secretfiles import BotSecrets  # noqa: E402
-from bothost.deploy.settings import BotSettings, Mount  # noqa: E402
 from bothost.remote import Remote, Target  # noqa: E402
 from bothost.secret import Secret  # noqa: E402
+from roles.bot.settings import BotSettings, Mount  # noqa: E402
 
 GOAL_SECONDS = 5.0
 VM_LOCK = "/tmp/bothost-vm.lock"

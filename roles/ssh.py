@@ -204,9 +204,10 @@ def _bot_api_ports(spec: StackSpec) -> tuple[int, ...]:
     """The bot's loopback-published ports (e.g. freqtrade's API), the only ones an SSH tunnel may reach."""
     if spec.bot is None:
         return ()
-    from bothost.deploy.ops import settings_for
+    from roles.bot.presets import bot_settings
 
-    return tuple(sorted({port for ip, port, _ in settings_for(spec).published if ip == "127.0.0.1"}))
+    published = bot_settings(spec.bot, exchange=spec.exchange is not None).published
+    return tuple(sorted({port for ip, port, _ in published if ip == "127.0.0.1"}))
 
 
 def _forwarding(tunnel_ports: tuple[int, ...]) -> dict[str, str]:

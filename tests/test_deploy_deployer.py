@@ -12,9 +12,9 @@ from bothost.deploy.demo_image import write_demo_image
 from bothost.deploy.deployer import DeployError, deploy
 from bothost.deploy.image import ImageError, inspect_archive
 from bothost.deploy.secretfiles import BotSecrets
-from bothost.deploy.settings import BotSettings, Mount
 from bothost.errors import RemoteError
 from bothost.secret import Secret
+from roles.bot.settings import BotSettings, Mount
 
 API_KEY = "AKIA-demo-key-4242"
 API_SECRET = "s3cr3t-exchange-value-9f8e7d"

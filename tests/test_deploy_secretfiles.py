@@ -9,9 +9,9 @@ import pytest
 from bothost.config.bot import parse_bot
 from bothost.config.raw import RawConfig
 from bothost.deploy.secretfiles import BotSecrets, content_digests, keyed_digests, secret_files
-from bothost.deploy.settings import bot_settings
 from bothost.errors import BothostError
 from bothost.secret import Secret
+from roles.bot.presets import bot_settings
 
 KEY, SECRET, PASS = Secret("key-1234567890"), Secret("secret-0987654321"), Secret("passphrase-42")
 

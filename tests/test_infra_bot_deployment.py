@@ -14,10 +14,10 @@ from infra_mocks import resolve, settle, start, stop
 import bothost.infra.bot_deployment as module
 from bothost.deploy.demo_image import write_demo_image
 from bothost.deploy.secretfiles import BotSecrets
-from bothost.deploy.settings import BotSettings, Mount
 from bothost.errors import RemoteError
 from bothost.infra.bot_deployment import BotDeployment, BotDeploymentProvider, secrets_from, secrets_to_plain
 from bothost.secret import Secret
+from roles.bot.settings import BotSettings, Mount
 
 API_SECRET = "exchange-secret-in-state-only-777"
 SECRETS = BotSecrets(

@@ -14,7 +14,8 @@ from role_specs import make_spec
 
 from bothost.role import CommandResult, RenderContext
 from bothost.userdata import compose, role_checks
-from roles.bot import NO_SECRET_SCRIPT, BotRole
+from roles.bot import BotRole
+from roles.bot.checks import NO_SECRET_SCRIPT
 
 DIGEST = "sha256:" + "c" * 64
 ROLE = BotRole()

@@ -106,16 +106,16 @@ def _push(spec: object, source: object, creds: object, remote: object) -> None:
 
 def _healthy(spec: object, remote: object) -> bool:
     """docker reports the bot container running and healthy."""
-    from bothost.deploy import facts
-    from bothost.deploy.settings import bot_settings
+    from bothost.facts import docker
+    from roles.bot.presets import bot_settings
 
-    fact = facts.parse_container(remote.run(facts.inspect_container_argv(bot_settings(spec.bot).container)))
+    fact = docker.parse_container(remote.run(docker.inspect_container_argv(bot_settings(spec.bot).container)))
     return fact is not None and fact.running and fact.health == "healthy"
 
 
 def _key_hint(spec: object, remote: object) -> str | None:
     """The first 4 characters of the API key the host runs now (the key's public id, never the secret)."""
-    from bothost.deploy.settings import bot_settings
+    from roles.bot.presets import bot_settings
 
     path = f"{bot_settings(spec.bot).secrets_dir}/exchange_api_key"
     result = remote.run(["head", "-c", "4", path])

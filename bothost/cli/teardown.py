@@ -29,12 +29,12 @@ def teardown(host: str | None, port: int | None, user: str | None, identity: Pat
              host_keys: tuple[str, ...], destination: Path | None, release_ip: bool, skip_host: bool,
              yes: bool, config_path: Path) -> None:
     """Stop the bot within its grace period, copy data and logs over SFTP, delete server and firewall."""
-    from bothost.deploy.settings import bot_settings
     from bothost.errors import BothostError
     from bothost.hetzner.client import connect
     from bothost.hetzner.teardown import destroy
     from bothost.keyaudit.guide import GUIDES
     from bothost.runbook import teardown as flow
+    from roles.bot.presets import bot_settings
 
     spec = load_spec(config_path)
     destination = destination or Path("bothost-data") / spec.stack

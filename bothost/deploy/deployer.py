@@ -8,19 +8,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bothost.deploy import facts
-from bothost.deploy.flags import command_args, create_argv, run_flags, stop_argv
 from bothost.deploy.host import Host, audit_line
 from bothost.deploy.image import Archive, ensure_image
 from bothost.deploy.secretfiles import BotSecrets, content_digests, keyed_digests, secret_files
-from bothost.deploy.settings import SECRETS_DIR, BotSettings
 from bothost.errors import BothostError
+from bothost.facts import docker
+from bothost.facts.files import parse_sha256sum, parse_stat, sha256_argv, stat_argv
 from bothost.secret import Secret
+from roles.bot.flags import SPEC_LABEL, command_args, create_argv, run_flags, stop_argv
+from roles.bot.settings import HMAC_KEY_PATH, SECRET_FILE_MODE, BotSettings, hmac_key_argv
 
-HMAC_KEY_PATH = f"{SECRETS_DIR}/deploy-hmac.key"  # root 0600; keys the secret digests in the spec label
 SPEC_VERSION = 1  # bump when the meaning of the spec hash changes
-SECRET_FILE_MODE = "0400"  # the bot only reads its secrets
-DATA_DIR_MODE = "0750"
 Preflight = Callable[[Host, BotSettings, BotSecrets], None]  # the exchange key audit; raises to refuse
 Note = Callable[[str], None]
 # The downtime window as one host command: stop the old containers ($5...) with the grace period ($1), start
@@ -91,7 +89,7 @@ def deploy(
             host.audit(audit_line(f"bot.{action}", container=s.container, **details))
             actions.append(action)
 
-        before = facts.parse_image(host.run(facts.inspect_image_argv(s.image)))
+        before = docker.parse_image(host.run(docker.inspect_image_argv(s.image)))
         image_id = ensure_image(host, s.image, archive, note)
         if before is None or before.id != image_id:
             act("image", ref=s.image, id=image_id[:19])
@@ -111,13 +109,8 @@ def deploy(
 
 def converge_dirs(host: Host, s: BotSettings) -> list[str]:
     """The secrets and data directories with their modes and owners; returns the paths it fixed."""
-    wanted = {
-        SECRETS_DIR: ("0700", "0:0"),
-        s.secrets_dir: ("0700", s.file_owner),
-        s.data_dir: (DATA_DIR_MODE, s.file_owner),
-    }
-    wanted.update({m.source: (DATA_DIR_MODE, s.file_owner) for m in s.data_mounts})
-    seen = facts.parse_stat(host.run(["stat", "-c", "%n %a %u:%g", *wanted]))
+    wanted = {path: (mode, owner) for path, mode, owner in s.directories()}
+    seen = parse_stat(host.run(stat_argv(wanted)))
     fixed = []
     for path, (mode, owner) in wanted.items():
         if seen.get(path) != (mode, owner):
@@ -137,8 +130,8 @@ def converge_secret_files(host: Host, s: BotSettings, files: dict[str, Secret]) 
         host.check(["rm", "-f", "--", *(f"{s.secrets_dir}/{name}" for name in stale)])
     if not files:
         return [f"-{name}" for name in stale]
-    digests = facts.parse_sha256sum(host.run(["sha256sum", "--", *paths.values()]))
-    modes = facts.parse_stat(host.run(["stat", "-c", "%n %a %u:%g", *paths.values()]))
+    digests = parse_sha256sum(host.run(sha256_argv(paths.values())))
+    modes = parse_stat(host.run(stat_argv(paths.values())))
     wanted = content_digests(files)
     written = []
     for name, value in files.items():
@@ -150,8 +143,7 @@ def converge_secret_files(host: Host, s: BotSettings, files: dict[str, Secret]) 
 
 def hmac_key(host: Host) -> bytes:
     """The host's key for secret digests, created on first use (it never leaves host and deployer)."""
-    script = 'umask 077; [ -s "$1" ] || head -c 32 /dev/urandom > "$1"; od -An -tx1 "$1" | tr -d " \\n"'
-    key = host.check(["sh", "-c", script, "hmac-key", HMAC_KEY_PATH]).stdout.strip()
+    key = host.check(hmac_key_argv(show=True)).stdout.strip()
     if len(key) != 64:
         raise DeployError(f"{HMAC_KEY_PATH} on the host is not a 32-byte key")
     return bytes.fromhex(key)
@@ -168,11 +160,11 @@ def converge_container(
 ) -> None:
     """Start, keep or swap the container; the old one trades until the one command that swaps them."""
     nxt, prev = f"{s.container}-next", f"{s.container}-prev"
-    if facts.parse_container(host.run(facts.inspect_container_argv(nxt))) is not None:
+    if docker.parse_container(host.run(docker.inspect_container_argv(nxt))) is not None:
         host.check(["docker", "rm", "--force", nxt])  # left by an interrupted deploy; never started
         act("cleanup", removed=nxt)
-    current = facts.parse_container(host.run(facts.inspect_container_argv(s.container)))
-    if current is not None and current.spec_hash == desired and current.image_id == image_id:
+    current = docker.parse_container(host.run(docker.inspect_container_argv(s.container)))
+    if current is not None and current.labels.get(SPEC_LABEL) == desired and current.image_id == image_id:
         if not current.running:
             swap(host, s, stop=running_others(host, s), result=result)
             act("start", image=image_id[:19])
@@ -181,7 +173,7 @@ def converge_container(
     host.check(create_argv(s, nxt, image_id, desired))  # fails on bad flags while the old bot still trades
     old = running_others(host, s)
     if current is not None:
-        if facts.parse_container(host.run(facts.inspect_container_argv(prev))) is not None:
+        if docker.parse_container(host.run(docker.inspect_container_argv(prev))) is not None:
             host.check(["docker", "rm", "--force", prev])
         host.check(["docker", "rename", s.container, prev])  # a running container keeps trading when renamed
         old = [prev] if current.running else old
@@ -209,7 +201,7 @@ def running_others(host: Host, s: BotSettings) -> list[str]:
     return [
         n
         for n in names
-        if (f := facts.parse_container(host.run(facts.inspect_container_argv(n)))) and f.running
+        if (f := docker.parse_container(host.run(docker.inspect_container_argv(n)))) and f.running
     ]
 
 
@@ -251,7 +243,7 @@ def wait_healthy(host: Host, s: BotSettings, note: Note, *, poll: float = 0.5) -
     )
     note(f"waiting for {s.container} to be healthy")
     while True:
-        fact = facts.parse_container(host.run(facts.inspect_container_argv(s.container)))
+        fact = docker.parse_container(host.run(docker.inspect_container_argv(s.container)))
         if fact is None or not fact.running or fact.health == "unhealthy":
             state = "gone" if fact is None else fact.status if not fact.running else "unhealthy"
             raise DeployError(f"{s.container} is {state} after start; see `bothost logs`")

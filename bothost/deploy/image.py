@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bothost.deploy.facts import inspect_image_argv, parse_image
 from bothost.deploy.host import Host
 from bothost.errors import BothostError
+from bothost.facts.docker import inspect_image_argv, parse_image
 
 ARCHIVE_LABEL = "bothost.archive"  # sha256 of an imported rootfs tarball (docker import has no stable id)
 PULL_TIMEOUT = 1800.0  # seconds; a large image over a slow link

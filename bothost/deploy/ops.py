@@ -8,15 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bothost.config.raw import Encrypted
-from bothost.deploy import facts
 from bothost.deploy.deployer import DeployResult, Note, Preflight, deploy
-from bothost.deploy.flags import stop_argv
 from bothost.deploy.host import Host, audit_line
 from bothost.deploy.image import inspect_archive
 from bothost.deploy.secretfiles import BotSecrets
-from bothost.deploy.settings import BotSettings, bot_settings
 from bothost.errors import BothostError
+from bothost.facts import docker
 from bothost.secret import Secret
+from roles.bot.flags import stop_argv
+from roles.bot.presets import bot_settings
+from roles.bot.settings import BotSettings
 
 Resolve = Callable[[Secret | Encrypted | None, str], Secret]  # (value, config key) -> plain Secret
 
@@ -95,10 +96,10 @@ def deploy_spec(
 
 def status(host: Host, s: BotSettings, now: datetime.datetime | None = None) -> BotStatus:
     """The container's state, health, image digest and uptime."""
-    fact = facts.parse_container(host.run(facts.inspect_container_argv(s.container)))
+    fact = docker.parse_container(host.run(docker.inspect_container_argv(s.container)))
     if fact is None:
         return BotStatus(s.container, "absent", "-", "-", (), "-", "-")
-    image = facts.parse_image(host.run(facts.inspect_image_argv(fact.image_id)))
+    image = docker.parse_image(host.run(docker.inspect_image_argv(fact.image_id)))
     return BotStatus(
         s.container,
         fact.status,
@@ -124,7 +125,7 @@ def uptime(started_at: str, now: datetime.datetime | None = None) -> str:
 def stop(host: Host, s: BotSettings, note: Note = lambda _: None) -> bool:
     """Stop the bot gracefully (full grace period); it stays stopped across reboots. False if not running."""
     with host.lock():
-        fact = facts.parse_container(host.run(facts.inspect_container_argv(s.container)))
+        fact = docker.parse_container(host.run(docker.inspect_container_argv(s.container)))
         if fact is None or not fact.running:
             note(f"{s.container} is not running")
             return False
@@ -137,7 +138,7 @@ def stop(host: Host, s: BotSettings, note: Note = lambda _: None) -> bool:
 def remove(host: Host, s: BotSettings, note: Note = lambda _: None) -> None:
     """Stop gracefully, remove the containers and the secret files (the data directory stays)."""
     with host.lock():
-        fact = facts.parse_container(host.run(facts.inspect_container_argv(s.container)))
+        fact = docker.parse_container(host.run(docker.inspect_container_argv(s.container)))
         if fact is not None and fact.running:
             note(f"stopping {s.container}")
             host.check(stop_argv(s.container, s.stop_grace_period), timeout=s.stop_grace_period + 60)

@@ -8,9 +8,9 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bothost.deploy.settings import FREQTRADE_PRIVATE_CONFIG, BotSettings
 from bothost.errors import BothostError
 from bothost.secret import Secret
+from roles.bot.settings import FREQTRADE_PRIVATE_CONFIG, BotSettings
 
 # freqtrade config paths for bot secrets with a known meaning (others are only files under /run/secrets).
 FREQTRADE_SECRET_PATHS = {

@@ -14,8 +14,8 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
 from bothost.deploy.secretfiles import BotSecrets
-from bothost.deploy.settings import BotSettings
 from bothost.secret import Secret
+from roles.bot.settings import BotSettings
 
 # Inputs whose change redeploys the bot (none of them replaces anything: the server is another resource).
 INPUTS = (

@@ -17,10 +17,10 @@ from bothost.deploy.host import SSHHost
 from bothost.deploy.image import ImageError, inspect_archive
 from bothost.deploy.ops import remove, status
 from bothost.deploy.secretfiles import BotSecrets
-from bothost.deploy.settings import BotSettings, Mount
 from bothost.errors import BothostError
 from bothost.secret import Secret
 from roles.bot import BotRole
+from roles.bot.settings import BotSettings, Mount
 
 pytestmark = pytest.mark.vm
 

@@ -65,7 +65,7 @@ def test_teardown_stops_the_bot_gracefully_and_copies_its_data_home(vm, tmp_path
     from bothost.deploy.host import SSHHost
     from bothost.deploy.image import inspect_archive
     from bothost.deploy.secretfiles import BotSecrets
-    from bothost.deploy.settings import bot_settings
+    from roles.bot.presets import bot_settings
 
     archive = write_demo_image(tmp_path / "demo.tar", tag="bothost-demo:teardown", version="td")
     example = read_stack_file(EXAMPLE)

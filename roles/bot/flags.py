@@ -1,8 +1,8 @@
-"""docker argument lists built from BotSettings: pure functions, so every flag is table-tested."""
+"""The bot's docker argument lists, built from BotSettings: the flags checks bot-02..14 prove."""
 
 from __future__ import annotations
 
-from bothost.deploy.settings import SECRETS_MOUNT, BotSettings
+from roles.bot.settings import SECRETS_MOUNT, BotSettings
 
 SPEC_LABEL = "bothost.spec"  # hash of the desired container (secrets only as keyed hashes)
 MANAGED_LABEL = "bothost.managed"

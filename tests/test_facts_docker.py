@@ -1,4 +1,4 @@
-"""Fact parsers: docker inspect, sha256sum and stat output."""
+"""Docker facts: `docker container inspect` and `docker image inspect` output."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from bothost.deploy.facts import parse_container, parse_image, parse_sha256sum, parse_stat
 from bothost.errors import RemoteError
+from bothost.facts.docker import parse_container, parse_image
 from bothost.role import CommandResult
 
 CONTAINER = [
@@ -21,6 +21,7 @@ CONTAINER = [
             "Health": {"Status": "healthy"},
             "StartedAt": "2026-01-01T00:00:00Z",
             "FinishedAt": "0001-01-01T00:00:00Z",
+            "ExitCode": 0,
         },
         "Config": {"Labels": {"bothost.spec": "f00d"}},
     }
@@ -29,12 +30,13 @@ CONTAINER = [
 
 def test_container_fact() -> None:
     fact = parse_container(CommandResult(0, json.dumps(CONTAINER)))
-    assert (fact.name, fact.running, fact.health, fact.spec_hash, fact.image_id) == (
+    assert (fact.name, fact.running, fact.health, fact.labels, fact.image_id, fact.exit_code) == (
         "bothost-bot",
         True,
         "healthy",
-        "f00d",
+        {"bothost.spec": "f00d"},
         "sha256:1",
+        0,
     )
 
 
@@ -43,7 +45,7 @@ def test_container_without_health_or_labels() -> None:
         {"Id": "x", "Name": "/n", "Image": "i", "State": {"Status": "exited"}, "Config": {"Labels": None}}
     ]
     fact = parse_container(CommandResult(0, json.dumps(data)))
-    assert (fact.running, fact.health, fact.spec_hash) == (False, None, None)
+    assert (fact.running, fact.health, fact.labels, fact.exit_code) == (False, None, {}, None)
 
 
 @pytest.mark.parametrize(
@@ -88,14 +90,3 @@ def test_image_fact() -> None:
         ("me/bot@sha256:3",),
         {"bothost.archive": "ab"},
     )
-
-
-def test_sha256sum_and_stat() -> None:
-    digest = "e" * 64
-    sums = CommandResult(1, f"{digest}  /etc/bothost/secrets/bot/a\n", "sha256sum: b: No such file")
-    assert parse_sha256sum(sums) == {"a": digest}
-    stat = CommandResult(0, "/etc/bothost/secrets 700 0:0\n/srv/bothost/data 750 1000:1000\n")
-    assert parse_stat(stat) == {
-        "/etc/bothost/secrets": ("0700", "0:0"),
-        "/srv/bothost/data": ("0750", "1000:1000"),
-    }

@@ -1,16 +1,20 @@
-"""The bot container's settings: one object, used both to build the container and to verify it."""
+"""The bot container's settings: one object, read by the role's changes, its run flags and its checks."""
 
 from __future__ import annotations
 
 from dataclasses import MISSING, asdict, dataclass, fields
-
-from bothost.config.bot import BotSpec
 
 CONTAINER = "bothost-bot"
 SECRETS_DIR = "/etc/bothost/secrets"  # root 0700: nothing below it is reachable by other host users
 BOT_SECRETS_DIR = f"{SECRETS_DIR}/bot"  # owned by the container user; mounted read-only
 SECRETS_MOUNT = "/run/secrets"  # where the bot reads its secret files inside the container
 FREQTRADE_PRIVATE_CONFIG = "config-private.json"
+HMAC_KEY_PATH = f"{SECRETS_DIR}/deploy-hmac.key"  # root 0600; keys the secret digests in the spec label
+SECRET_FILE_MODE = "0400"  # the bot only reads its secrets
+DATA_DIR_MODE = "0750"  # the bot's own state: its user only, its group may read
+ROOT_DIRS = ((SECRETS_DIR, "0700", "0:0"),)  # present with or without a bot
+# Creates the 32-byte HMAC key once (an existing key is kept, so deploys and first boot agree on it).
+CREATE_HMAC_KEY = 'umask 077; [ -s "$1" ] || head -c 32 /dev/urandom > "$1"'
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,21 @@ class BotSettings:
         """uid:gid that owns the data and secret files (the container user, so the bot can read them)."""
         return "0:0" if self.user is None else self.user
 
+    def directories(self) -> list[tuple[str, str, str]]:
+        """Host directories as (path, mode, uid:gid): first boot creates them, every deploy fixes them.
+
+        A data mount that is data_dir itself is listed twice, as first boot has always created it.
+        """
+        return [
+            *ROOT_DIRS,
+            (self.secrets_dir, "0700", self.file_owner),
+            *((path, DATA_DIR_MODE, self.file_owner) for path in (self.data_dir, *self.mount_sources())),
+        ]
+
+    def mount_sources(self) -> list[str]:
+        """The host side of each data mount."""
+        return [m.source for m in self.data_mounts]
+
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-able form (for the Pulumi dynamic provider's inputs)."""
         return asdict(self)
@@ -89,81 +108,7 @@ class BotSettings:
         return cls(**values)
 
 
-def bot_settings(bot: BotSpec, *, exchange: bool = True) -> BotSettings:
-    """The settings for a configured bot (exchange: an exchange key is configured), preset then config."""
-    preset = dict(_PRESETS[bot.preset](bot))
-    preset["exchange_files"] = preset.get("exchange_files", True) and exchange
-    names = sorted({name for name, _ in bot.secrets} | set(preset.pop("extra_secrets")))
-    entrypoint, args, health = preset.pop("entrypoint"), preset.pop("args"), preset.pop("health_cmd")
-    return BotSettings(
-        preset=bot.preset,
-        image=bot.image,
-        entrypoint=bot.command if bot.command is not None else entrypoint,
-        args=bot.args if bot.args is not None else args,
-        env=bot.env,
-        data_dir=bot.data_dir,
-        secret_names=tuple(names),
-        health_cmd=bot.health_cmd or health,
-        stop_grace_period=bot.stop_grace_period,
-        memory_bytes=bot.memory_bytes,
-        cpus=bot.cpus,
-        **preset,
-    )
-
-
-def _freqtrade(bot: BotSpec) -> dict[str, object]:
-    """freqtradeorg/freqtrade: runs as ftuser (1000); user_data is its only writable directory."""
-    user_data = "/freqtrade/user_data"
-    return {
-        "user": "1000:1000",
-        "data_mounts": (Mount(bot.data_dir, user_data, False),),
-        "entrypoint": None,  # the image's: freqtrade
-        "args": (
-            "trade",
-            "--config",
-            f"{user_data}/config.json",
-            "--config",
-            f"{SECRETS_MOUNT}/{FREQTRADE_PRIVATE_CONFIG}",
-            "--db-url",
-            f"sqlite:///{user_data}/tradesv3.sqlite",
-        ),
-        "extra_secrets": (FREQTRADE_PRIVATE_CONFIG,),
-        "exchange_files": False,  # the exchange key travels inside the private config file
-        "health_cmd": 'python3 -c "import urllib.request; '
-        "urllib.request.urlopen('http://127.0.0.1:8080/api/v1/ping', timeout=5)\"",
-        "published": (("127.0.0.1", 8080, 8080),),  # the REST API/FreqUI, reached through an SSH tunnel
-    }
-
-
-def _hummingbot(bot: BotSpec) -> dict[str, object]:
-    """hummingbot/hummingbot: its image runs as root; conf, logs and data are its writable directories."""
-    home = "/home/hummingbot"
-    return {
-        "user": None,
-        "data_mounts": tuple(
-            Mount(f"{bot.data_dir}/{d}", f"{home}/{d}", False) for d in ("conf", "logs", "data")
-        ),
-        "entrypoint": ("/bin/bash", "-lc"),
-        # CONFIG_PASSWORD goes from its file into the process environment only, never `docker inspect`.
-        "args": (
-            f'export CONFIG_PASSWORD="$(cat {SECRETS_MOUNT}/configPassword)" && '
-            "conda activate hummingbot && exec ./bin/hummingbot_quickstart.py",
-        ),
-        "extra_secrets": (),
-        "health_cmd": "kill -0 1",  # hummingbot has no health endpoint: the check proves its process lives
-    }
-
-
-def _generic(bot: BotSpec) -> dict[str, object]:
-    """Any image: uid 1000 unless configured, data at /data, secrets at /run/secrets/<name>."""
-    return {
-        "user": bot.user or "1000:1000",
-        "data_mounts": (Mount(bot.data_dir, "/data", False),),
-        "entrypoint": None,
-        "args": None,
-        "extra_secrets": (),
-        "health_cmd": "test -s /tmp/heartbeat && test $(( $(date +%s) - $(cat /tmp/heartbeat) )) -lt 30",
-    }
-
-
-_PRESETS = {"freqtrade": _freqtrade, "hummingbot": _hummingbot, "generic": _generic}
+def hmac_key_argv(*, show: bool = False) -> tuple[str, ...]:
+    """Create the host's HMAC key unless it exists (show: then print it as hex, for the deployer)."""
+    script = CREATE_HMAC_KEY + ('; od -An -tx1 "$1" | tr -d " \\n"' if show else "")
+    return ("sh", "-c", script, "hmac-key", HMAC_KEY_PATH)

@@ -1,4 +1,4 @@
-"""Facts about the bot on the host: a command each, and a pure parser of its output."""
+"""Docker facts: `docker container inspect` and `docker image inspect`, read one way for every reader."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from bothost.deploy.flags import SPEC_LABEL
 from bothost.errors import RemoteError
 from bothost.role import CommandResult
 
@@ -22,9 +21,9 @@ class ContainerFact:
     running: bool
     status: str  # created, running, exited, ...
     health: str | None  # starting, healthy, unhealthy; None without a health check
-    spec_hash: str | None
     started_at: str
     finished_at: str
+    exit_code: int | None  # the last exit code (docker's 137: killed after the grace period)
     labels: dict[str, str] = field(default_factory=dict)
     first_healthy: float | None = None  # Unix time the first passing health check in docker's log ended
 
@@ -51,7 +50,7 @@ def inspect_image_argv(ref: str) -> list[str]:
 
 def parse_container(result: CommandResult) -> ContainerFact | None:
     """The container, or None when it does not exist."""
-    data = _inspected(result)
+    data = inspect_object(result)
     if data is None:
         return None
     state = data.get("State") or {}
@@ -67,9 +66,9 @@ def parse_container(result: CommandResult) -> ContainerFact | None:
         running=bool(state.get("Running")),
         status=str(state.get("Status", "")),
         health=health,
-        spec_hash=labels.get(SPEC_LABEL),
         started_at=str(state.get("StartedAt", "")),
         finished_at=str(state.get("FinishedAt", "")),
+        exit_code=state.get("ExitCode") if isinstance(state.get("ExitCode"), int) else None,
         labels=dict(labels),
         first_healthy=unix_time(passed[0]) if passed else None,
     )
@@ -87,7 +86,7 @@ def unix_time(text: str) -> float | None:
 
 def parse_image(result: CommandResult) -> ImageFact | None:
     """The image, or None when it is not on the host."""
-    data = _inspected(result)
+    data = inspect_object(result)
     if data is None:
         return None
     return ImageFact(
@@ -98,28 +97,8 @@ def parse_image(result: CommandResult) -> ImageFact | None:
     )
 
 
-def parse_sha256sum(result: CommandResult) -> dict[str, str]:
-    """`sha256sum FILE...` (missing files ignored) -> base name -> hex digest."""
-    digests = {}
-    for line in result.stdout.splitlines():
-        digest, _, path = line.partition("  ")
-        if len(digest) == 64 and path:
-            digests[path.rsplit("/", 1)[-1]] = digest
-    return digests
-
-
-def parse_stat(result: CommandResult) -> dict[str, tuple[str, str]]:
-    """`stat -c '%n %a %u:%g' PATH...` -> path -> (octal mode, uid:gid); missing paths are absent."""
-    found = {}
-    for line in result.stdout.splitlines():
-        parts = line.rsplit(" ", 2)
-        if len(parts) == 3:
-            found[parts[0]] = (parts[1].zfill(4), parts[2])
-    return found
-
-
-def _inspected(result: CommandResult) -> dict[str, object] | None:
-    """The single object of a `docker ... inspect` result; None for "no such object"."""
+def inspect_object(result: CommandResult) -> dict[str, object] | None:
+    """The single object of a `docker ... inspect` result; None for "no such object"; RemoteError else."""
     if result.exit_status != 0:
         text = (result.stderr + result.stdout).lower()
         if "no such" in text:

@@ -8,8 +8,9 @@ import pytest
 
 from bothost.config.bot import parse_bot
 from bothost.config.raw import RawConfig
-from bothost.deploy.flags import command_args, create_argv, run_flags, stop_argv
-from bothost.deploy.settings import BotSettings, bot_settings
+from roles.bot.flags import command_args, create_argv, run_flags, stop_argv
+from roles.bot.presets import bot_settings
+from roles.bot.settings import BotSettings
 
 DIGEST = "sha256:" + "b" * 64
 

@@ -1,13 +1,14 @@
-"""Pure parsers of `docker container inspect` and file listings, for roles/bot.py's checks."""
+"""Pure parsers of `docker container inspect` and the secret-file listing, for the bot's checks."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
 
-from bothost.deploy.deployer import SECRET_FILE_MODE
-from bothost.deploy.settings import SECRETS_MOUNT, BotSettings
+from bothost.errors import RemoteError
+from bothost.facts.docker import inspect_object
 from bothost.role import CommandResult, Outcome
+from roles.bot.settings import SECRET_FILE_MODE, SECRETS_MOUNT, BotSettings
 from roles.facts import failed
 
 EXCHANGE_FILES = ("exchange_api_key", "exchange_api_secret")  # always delivered (the passphrase is optional)
@@ -17,11 +18,11 @@ def inspected(result: CommandResult) -> dict | Outcome:
     """The container's inspect object, or a failing Outcome."""
     bad = failed(result)
     if bad is not None:
-        return bad
+        return bad  # e.g. "No such container", in docker's words
     try:
-        return json.loads(result.stdout)[0]
-    except (ValueError, IndexError, KeyError, TypeError):
-        return Outcome(False, "docker inspect output is not one JSON object")
+        return inspect_object(result) or {}
+    except RemoteError as exc:
+        return Outcome(False, str(exc)[:200])
 
 
 def inspect_field(section: str, key: str, ok: Callable[[object], bool]) -> Callable[[CommandResult], Outcome]:

@@ -1,0 +1,211 @@
+"""The checks that prove the bot's container on a live host (bot-01..16), read from its BotSettings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bothost.facts.docker import inspect_container_argv
+from bothost.role import Check, CommandResult, Outcome
+from roles.bot.parsers import (
+    capabilities,
+    inspect_field,
+    memory_limit,
+    mounts,
+    no_secret_found,
+    only_loopback_ports,
+    running_healthy,
+    secret_files,
+    security_options,
+    user_is,
+)
+from roles.bot.settings import SECRET_FILE_MODE, SECRETS_MOUNT, BotSettings
+
+# Runs on the host as root: counts secret values found in `docker inspect` or any process's command line,
+# printing only counts. A value is a whole raw secret file, or a JSON string leaf of >= 12 characters.
+NO_SECRET_SCRIPT = r"""
+import json, os, subprocess, sys
+def strings(item):
+    if isinstance(item, dict):
+        return [s for v in item.values() for s in strings(v)]
+    if isinstance(item, list):
+        return [s for v in item for s in strings(v)]
+    return [item] if isinstance(item, str) else []
+name, folder = sys.argv[1], sys.argv[2]
+values = set()
+for entry in sorted(os.listdir(folder)):
+    text = open(os.path.join(folder, entry), encoding="utf-8", errors="replace").read().strip()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, (dict, list)):
+        values.update(v for v in strings(data) if len(v) >= 12)
+    elif len(text) >= 8:
+        values.add(text)
+shown = subprocess.run(["docker", "container", "inspect", name], capture_output=True, text=True).stdout
+haystack = "\n".join(strings(json.loads(shown or "[]")))
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    if int(pid) != os.getpid():
+        try:
+            haystack += "\n" + open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
+        except OSError:
+            pass
+found = sum(1 for v in values if v in haystack)
+print(f"{found} of {len(values)} secret values found in docker inspect or command lines")
+"""
+
+
+
+def bot_checks(s: BotSettings) -> list[Check]:
+    """Every check of the running bot: its state, confinement and secrets, as the settings say."""
+    inspect = tuple(inspect_container_argv(s.container))
+    host = "HostConfig"
+    user_expected = "root, reported: the hummingbot image needs it" if s.runs_as_root else f"{s.user}"
+    ports = sorted(f"{ip}:{hp}->{cp}/tcp" for ip, hp, cp in s.published)
+    return [
+        _check(
+            "bot-01",
+            "Bot container running and healthy",
+            "The bot trades only while its health "
+            "check passes; an unhealthy bot is restarted or shows in verify.",
+            "running healthy",
+            inspect,
+            running_healthy,
+        ),
+        _check(
+            "bot-02",
+            "Read-only root filesystem",
+            "A compromised bot cannot modify its own code.",
+            "true",
+            inspect,
+            inspect_field(host, "ReadonlyRootfs", lambda v: v is True),
+        ),
+        _check(
+            "bot-03",
+            "All capabilities dropped, not privileged",
+            "A bot needs no kernel privileges.",
+            "CapDrop [ALL], CapAdd none, Privileged false",
+            inspect,
+            capabilities,
+        ),
+        _check(
+            "bot-04",
+            "no-new-privileges, default seccomp and AppArmor",
+            "setuid binaries cannot raise "
+            "privileges; syscalls and file access stay confined by docker's default profiles.",
+            "no-new-privileges, no unconfined profile, AppArmor docker-default",
+            inspect,
+            security_options,
+        ),
+        _check(
+            "bot-05",
+            "Runs as a non-root user",
+            "Root in the container is one kernel bug from root on the host.",
+            user_expected,
+            inspect,
+            user_is(s),
+        ),
+        _check(
+            "bot-06",
+            "Process limit",
+            "A fork bomb or runaway thread pool stays contained.",
+            str(s.pids_limit),
+            inspect,
+            inspect_field(host, "PidsLimit", lambda v: v == s.pids_limit),
+        ),
+        _check(
+            "bot-07",
+            "Memory limit without extra swap",
+            "A leaking bot is killed before it starves sshd.",
+            f"{s.memory_bytes} bytes",
+            inspect,
+            memory_limit(s.memory_bytes),
+        ),
+        _check(
+            "bot-08",
+            "CPU limit",
+            "The host stays responsive to SSH and updates.",
+            f"{s.cpus} cpus",
+            inspect,
+            inspect_field(host, "NanoCpus", lambda v: v == round(s.cpus * 1e9)),
+        ),
+        _check(
+            "bot-09",
+            "No port published beyond 127.0.0.1, no host network",
+            "The bot's API is reached only through an SSH tunnel.",
+            ", ".join(ports) or "no ports",
+            inspect,
+            only_loopback_ports(ports),
+        ),
+        _check(
+            "bot-10",
+            "Restart policy",
+            "The bot comes back after a crash and after the reboots unattended-upgrades does.",
+            s.restart,
+            inspect,
+            inspect_field(host, "RestartPolicy", lambda v: (v or {}).get("Name") == s.restart),
+        ),
+        _check(
+            "bot-11",
+            "Health check configured",
+            "Deploys wait for it; verify reports it.",
+            s.health_cmd,
+            inspect,
+            inspect_field(
+                "Config", "Healthcheck", lambda v: (v or {}).get("Test") == ["CMD-SHELL", s.health_cmd]
+            ),
+        ),
+        _check(
+            "bot-12",
+            "Logs go to journald",
+            "Logs rotate with the journal instead of filling the disk.",
+            s.log_driver,
+            inspect,
+            inspect_field(host, "LogConfig", lambda v: (v or {}).get("Type") == s.log_driver),
+        ),
+        _check(
+            "bot-13",
+            "Stop timeout is the grace period",
+            "On stop and on reboot the bot gets time to cancel its open orders.",
+            f"{s.stop_grace_period}s",
+            inspect,
+            inspect_field("Config", "StopTimeout", lambda v: v == s.stop_grace_period),
+        ),
+        _check(
+            "bot-14",
+            "Mounts: secrets read-only, no docker socket",
+            "The bot cannot change its secrets or reach the docker daemon.",
+            f"{SECRETS_MOUNT} read-only",
+            inspect,
+            mounts,
+        ),
+        _check(
+            "bot-15",
+            "Secret files private to the bot",
+            "Other host users cannot read exchange keys.",
+            f"dir 0700, files {SECRET_FILE_MODE}, owner {s.file_owner}",
+            ("find", s.secrets_dir, "-maxdepth", "1", "-printf", "%p %m %U:%G %y\\n"),
+            secret_files(s),
+        ),
+        _check(
+            "bot-16",
+            "No secret in docker inspect or command lines",
+            "Env, labels and argv are readable by more people and tools than a 0400 file.",
+            "0 secret values found",
+            ("python3", "-c", NO_SECRET_SCRIPT, s.container, s.secrets_dir),
+            no_secret_found,
+        ),
+    ]
+
+
+def _check(
+    id_: str,
+    title: str,
+    rationale: str,
+    expected: str,
+    command: tuple[str, ...],
+    evaluate: Callable[[CommandResult], Outcome],
+) -> Check:
+    return Check(
+        id=id_, title=title, rationale=rationale, expected=expected, command=command, evaluate=evaluate
+    )

@@ -1,0 +1,86 @@
+"""The presets (freqtrade, hummingbot, generic) and the settings they make of a configured bot."""
+
+from __future__ import annotations
+
+from bothost.config.bot import BotSpec
+from roles.bot.settings import FREQTRADE_PRIVATE_CONFIG, SECRETS_MOUNT, BotSettings, Mount
+
+
+def bot_settings(bot: BotSpec, *, exchange: bool = True) -> BotSettings:
+    """The settings for a configured bot (exchange: an exchange key is configured), preset then config."""
+    preset = dict(PRESETS[bot.preset](bot))
+    preset["exchange_files"] = preset.get("exchange_files", True) and exchange
+    names = sorted({name for name, _ in bot.secrets} | set(preset.pop("extra_secrets")))
+    entrypoint, args, health = preset.pop("entrypoint"), preset.pop("args"), preset.pop("health_cmd")
+    return BotSettings(
+        preset=bot.preset,
+        image=bot.image,
+        entrypoint=bot.command if bot.command is not None else entrypoint,
+        args=bot.args if bot.args is not None else args,
+        env=bot.env,
+        data_dir=bot.data_dir,
+        secret_names=tuple(names),
+        health_cmd=bot.health_cmd or health,
+        stop_grace_period=bot.stop_grace_period,
+        memory_bytes=bot.memory_bytes,
+        cpus=bot.cpus,
+        **preset,
+    )
+
+
+def _freqtrade(bot: BotSpec) -> dict[str, object]:
+    """freqtradeorg/freqtrade: runs as ftuser (1000); user_data is its only writable directory."""
+    user_data = "/freqtrade/user_data"
+    return {
+        "user": "1000:1000",
+        "data_mounts": (Mount(bot.data_dir, user_data, False),),
+        "entrypoint": None,  # the image's: freqtrade
+        "args": (
+            "trade",
+            "--config",
+            f"{user_data}/config.json",
+            "--config",
+            f"{SECRETS_MOUNT}/{FREQTRADE_PRIVATE_CONFIG}",
+            "--db-url",
+            f"sqlite:///{user_data}/tradesv3.sqlite",
+        ),
+        "extra_secrets": (FREQTRADE_PRIVATE_CONFIG,),
+        "exchange_files": False,  # the exchange key travels inside the private config file
+        "health_cmd": 'python3 -c "import urllib.request; '
+        "urllib.request.urlopen('http://127.0.0.1:8080/api/v1/ping', timeout=5)\"",
+        "published": (("127.0.0.1", 8080, 8080),),  # the REST API/FreqUI, reached through an SSH tunnel
+    }
+
+
+def _hummingbot(bot: BotSpec) -> dict[str, object]:
+    """hummingbot/hummingbot: its image runs as root; conf, logs and data are its writable directories."""
+    home = "/home/hummingbot"
+    return {
+        "user": None,
+        "data_mounts": tuple(
+            Mount(f"{bot.data_dir}/{d}", f"{home}/{d}", False) for d in ("conf", "logs", "data")
+        ),
+        "entrypoint": ("/bin/bash", "-lc"),
+        # CONFIG_PASSWORD goes from its file into the process environment only, never `docker inspect`.
+        "args": (
+            f'export CONFIG_PASSWORD="$(cat {SECRETS_MOUNT}/configPassword)" && '
+            "conda activate hummingbot && exec ./bin/hummingbot_quickstart.py",
+        ),
+        "extra_secrets": (),
+        "health_cmd": "kill -0 1",  # hummingbot has no health endpoint: the check proves its process lives
+    }
+
+
+def _generic(bot: BotSpec) -> dict[str, object]:
+    """Any image: uid 1000 unless configured, data at /data, secrets at /run/secrets/<name>."""
+    return {
+        "user": bot.user or "1000:1000",
+        "data_mounts": (Mount(bot.data_dir, "/data", False),),
+        "entrypoint": None,
+        "args": None,
+        "extra_secrets": (),
+        "health_cmd": "test -s /tmp/heartbeat && test $(( $(date +%s) - $(cat /tmp/heartbeat) )) -lt 30",
+    }
+
+
+PRESETS = {"freqtrade": _freqtrade, "hummingbot": _hummingbot, "generic": _generic}
