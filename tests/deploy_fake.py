@@ -31,6 +31,7 @@ class FakeContainer:
     running: bool = False
     status: str = "created"
     health: str | None = None
+    exit_code: int = 0
 
 
 @dataclass
@@ -42,6 +43,7 @@ class FakeDockerHost:
     unhealthy_images: set[str] = field(default_factory=set)  # image ids whose containers turn unhealthy
     fail_when: Callable[[list[str]], bool] | None = None  # raise RemoteError (an SSH drop) on this command
     fail_after_stop: bool = False  # drop the connection inside the swap, after the old bot stopped
+    stop_exit_code: int = 0  # the bot's exit code on docker stop (137: killed after the grace period)
     images: dict[str, dict] = field(default_factory=dict)  # image id -> {"tags": set, "labels": dict}
     containers: dict[str, FakeContainer] = field(default_factory=dict)
     files: dict[str, tuple[bytes, str, str]] = field(default_factory=dict)  # path -> (data, mode, owner)
@@ -174,6 +176,7 @@ class FakeDockerHost:
                             "Health": health,
                             "StartedAt": "2026-01-01T00:00:00Z",
                             "FinishedAt": "0001-01-01T00:00:00Z",
+                            "ExitCode": c.exit_code,
                         },
                         "Config": {"Labels": c.labels},
                     }
@@ -249,7 +252,7 @@ class FakeDockerHost:
 
     def _docker_stop(self, args: list[str], stdin: bytes | None) -> CommandResult:
         c = self.containers[args[-1]]
-        c.running, c.status, c.health = False, "exited", None
+        c.running, c.status, c.health, c.exit_code = False, "exited", None, self.stop_exit_code
         self.events.append(f"stop {c.name} --time {args[1]}")
         return CommandResult(0, c.name + "\n")
 
@@ -275,13 +278,13 @@ class FakeDockerHost:
         return CommandResult(0, "")
 
     def _stat(self, args: list[str]) -> CommandResult:
-        lines = []
-        for path in args[2:]:
+        lines, paths = [], [a for a in args[2:] if a != "--"]
+        for path in paths:
             if path in self.dirs:
                 lines.append(f"{path} {self.dirs[path][0].lstrip('0')} {self.dirs[path][1]}")
             elif path in self.files:
                 lines.append(f"{path} {self.files[path][1].lstrip('0')} {self.files[path][2]}")
-        return CommandResult(0 if len(lines) == len(args) - 2 else 1, "\n".join(lines) + "\n")
+        return CommandResult(0 if len(lines) == len(paths) else 1, "\n".join(lines) + "\n")
 
     def _mkdir(self, args: list[str]) -> CommandResult:
         self.dirs.setdefault(args[-1], ("0755", "0:0"))
@@ -303,6 +306,10 @@ class FakeDockerHost:
     def _sha256sum(self, args: list[str]) -> CommandResult:
         lines = [f"{hashlib.sha256(self.files[p][0]).hexdigest()}  {p}" for p in args[1:] if p in self.files]
         return CommandResult(0, "\n".join(lines) + "\n")
+
+    def _docker_update(self, args: list[str], stdin: bytes | None) -> CommandResult:
+        self.events.append(f"update {' '.join(args)}")
+        return CommandResult(0, args[-1] + "\n")
 
     def _rm(self, args: list[str]) -> CommandResult:
         for path in args[2:]:

@@ -65,9 +65,9 @@ def test_status_stop_remove() -> None:
     shown = status(host, settings)
     assert (shown.state, shown.health, shown.image_id) == ("running", "healthy", "sha256:1")
     assert "uptime" in "\n".join(shown.lines())
-    assert stop(host, settings) is True
+    assert stop(host, settings).already_stopped is False
     assert host.events[-1] == "stop bothost-bot --time 90" and host.audit_lines[-1].split()[2] == "bot.stop"
-    assert stop(host, settings) is False
+    assert stop(host, settings).already_stopped is True
     remove(host, settings)
     assert host.containers == {} and host.audit_lines[-1].split()[2] == "bot.remove"
 

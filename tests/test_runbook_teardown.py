@@ -3,54 +3,58 @@
 from __future__ import annotations
 
 import pytest
+from deploy_fake import FakeDockerHost
+from role_specs import make_spec
 
 from bothost.errors import BothostError
 from bothost.role import CommandResult
 from bothost.runbook import teardown
+from roles.bot.presets import bot_settings
+from roles.bot.settings import BotSettings
 
 
-class FakeDocker:
-    """A container that answers docker inspect/stop/update; `exit_on_stop` is its exit code."""
-
-    def __init__(self, status: str | None = "running", exit_on_stop: int = 143) -> None:
-        self.status, self.code, self.exit_on_stop, self.argvs = status, 0, exit_on_stop, []
-
-    def run(self, argv, **kwargs) -> CommandResult:
-        self.argvs.append(list(argv))
-        if argv[:2] == ["docker", "inspect"]:
-            if self.status is None:
-                return CommandResult(1, "", "No such object")
-            return CommandResult(0, f"{self.status} {self.code}\n")
-        if argv[:2] == ["docker", "stop"]:
-            self.status, self.code = "exited", self.exit_on_stop
-        return CommandResult(0, "")
-
-    def check(self, argv, **kwargs) -> CommandResult:
-        return self.run(argv, **kwargs)
+def bot_host(status: str | None = "running", exit_on_stop: int = 143) -> tuple[FakeDockerHost, BotSettings]:
+    """The shared fake host with the generic bot's container in `status` (None: no container)."""
+    host = FakeDockerHost(stop_exit_code=exit_on_stop)
+    host.images["sha256:1"] = {"tags": {"me/bot:1"}, "labels": {}}
+    if status is not None:
+        host.run(["docker", "create", "--name", "bothost-bot", "me/bot:1"])
+        host.run(["docker", "start", "bothost-bot"])
+        if status != "running":
+            host.run(["docker", "stop", "--time", "1", "bothost-bot"])
+    return host, bot_settings(make_spec(bot={"image": "me/bot:1"}).bot)
 
 
 @pytest.mark.parametrize(("code", "graceful", "mark"), [(143, True, "+"), (0, True, "+"), (137, False, "!")])
 def test_stop_gives_the_grace_period_and_reports_how_the_bot_ended(code, graceful, mark) -> None:
-    docker, lines = FakeDocker(exit_on_stop=code), []
-    stop = teardown.stop_bot(docker, "bothost-bot", 90, lines.append)
-    assert ["docker", "stop", "--time", "90", "bothost-bot"] in docker.argvs
-    assert ["docker", "update", "--restart", "no", "bothost-bot"] in docker.argvs
+    host, settings = bot_host(exit_on_stop=code)
+    lines: list[str] = []
+    stop = teardown.stop_bot(host, settings, lines.append)
+    assert host.events[-2:] == ["stop bothost-bot --time 90", "update --restart no bothost-bot"]
     assert stop.graceful is graceful and stop.exit_code == code and lines[0].startswith(f"  {mark} bot:")
+
+
+def test_stop_takes_the_deploy_lock_and_writes_the_audit_log_like_bothost_stop() -> None:
+    host, settings = bot_host()
+    teardown.stop_bot(host, settings, [].append)
+    assert [line.split()[2:] for line in host.audit_lines] == [["bot.stop", "container=bothost-bot"]]
 
 
 @pytest.mark.parametrize(("status", "text"), [("exited", "already stopped"), (None, "already removed")])
 def test_stop_is_safe_to_rerun(status, text) -> None:
-    docker, lines = FakeDocker(status=status), []
-    stop = teardown.stop_bot(docker, "bothost-bot", 90, lines.append)
+    host, settings = bot_host(status=status)
+    events = len(host.events)
+    lines: list[str] = []
+    stop = teardown.stop_bot(host, settings, lines.append)
     assert stop.already_stopped and text in lines[0]
-    assert not any(a[:2] == ["docker", "stop"] for a in docker.argvs)
+    assert host.events[events:] == []
 
 
 def test_a_container_that_keeps_running_is_an_error() -> None:
-    docker = FakeDocker()
-    docker.run = lambda argv, **kw: CommandResult(0, "running 0\n" if argv[1] == "inspect" else "")
+    host, settings = bot_host()
+    host._docker_stop = lambda args, stdin: CommandResult(0, "")
     with pytest.raises(BothostError, match="still running"):
-        teardown.stop_bot(docker, "bothost-bot", 5, [].append)
+        teardown.stop_bot(host, settings, [].append)
 
 
 def test_export_commands_are_argument_lists_that_hand_the_files_to_the_admin() -> None:
@@ -63,7 +67,7 @@ def test_export_commands_are_argument_lists_that_hand_the_files_to_the_admin() -
 
 def test_remote_digests_parses_sha256sum() -> None:
     digest = "a" * 64
-    remote = FakeDocker()
+    remote = FakeDockerHost()
     remote.check = lambda argv, **kw: CommandResult(0, f"{digest}  /var/tmp/bothost-export/data.tar.gz\n"
                                                        f"{'b' * 64}  /var/tmp/bothost-export/bot.log\n")
     assert teardown.remote_digests(remote, ["data.tar.gz", "bot.log"]) == {"data.tar.gz": digest,

@@ -29,6 +29,7 @@ def teardown(host: str | None, port: int | None, user: str | None, identity: Pat
              host_keys: tuple[str, ...], destination: Path | None, release_ip: bool, skip_host: bool,
              yes: bool, config_path: Path) -> None:
     """Stop the bot within its grace period, copy data and logs over SFTP, delete server and firewall."""
+    from bothost.deploy.host import SSHHost
     from bothost.errors import BothostError
     from bothost.hetzner.client import connect
     from bothost.hetzner.teardown import destroy
@@ -54,7 +55,7 @@ def teardown(host: str | None, port: int | None, user: str | None, identity: Pat
                 path = f"{settings.secrets_dir}/exchange_api_key"
                 found = remote.run(["head", "-c", "4", path])
                 key_hint = found.stdout.strip() or None if found.exit_status == 0 else None
-                stop = flow.stop_bot(remote, settings.container, settings.stop_grace_period, click.echo)
+                stop = flow.stop_bot(SSHHost(remote), settings, click.echo)
                 if not stop.graceful and not stop.already_stopped:
                     click.echo("  ! the bot was killed, not stopped: look for open orders at the exchange")
                 click.echo(f"Copying the bot's data to {destination}")

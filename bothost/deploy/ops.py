@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from roles.bot.presets import bot_settings
 from roles.bot.settings import BotSettings
 
 Resolve = Callable[[Secret | Encrypted | None, str], Secret]  # (value, config key) -> plain Secret
+KILLED = 137  # docker's exit code when the grace period ran out and SIGKILL ended the bot
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,21 @@ class BotStatus:
             f"started    {self.started_at}",
             f"uptime     {self.uptime}",
         ]
+
+
+@dataclass(frozen=True)
+class StopReport:
+    """How a stop ended: the bot's exit code, the seconds the stop took, and the grace period it had."""
+
+    exit_code: int | None  # None: no container
+    seconds: float
+    grace: int
+    already_stopped: bool  # nothing was running: nothing was done
+
+    @property
+    def graceful(self) -> bool:
+        """True when the bot exited on SIGTERM within its grace period (not killed)."""
+        return self.exit_code is not None and self.exit_code != KILLED
 
 
 def settings_for(spec: object) -> BotSettings:
@@ -122,17 +139,22 @@ def uptime(started_at: str, now: datetime.datetime | None = None) -> str:
     return (f"{days}d " if days else "") + f"{rest // 3600}h {rest % 3600 // 60}m {rest % 60}s"
 
 
-def stop(host: Host, s: BotSettings, note: Note = lambda _: None) -> bool:
-    """Stop the bot gracefully (full grace period); it stays stopped across reboots. False if not running."""
+def stop(host: Host, s: BotSettings, note: Note = lambda _: None) -> StopReport:
+    """Stop the bot gracefully (full grace period), locked and audited; it stays stopped across reboots."""
     with host.lock():
         fact = docker.parse_container(host.run(docker.inspect_container_argv(s.container)))
         if fact is None or not fact.running:
             note(f"{s.container} is not running")
-            return False
+            return StopReport(fact.exit_code if fact else None, 0.0, s.stop_grace_period, True)
         note(f"stopping {s.container} (up to {s.stop_grace_period}s for the bot to cancel its orders)")
+        started = time.monotonic()
         host.check(stop_argv(s.container, s.stop_grace_period), timeout=s.stop_grace_period + 60)
+        seconds = time.monotonic() - started
+        after = docker.parse_container(host.run(docker.inspect_container_argv(s.container)))
+        if after is None or after.running:
+            raise BothostError(f"bot container {s.container} is still running after docker stop")
         host.audit(audit_line("bot.stop", container=s.container))
-        return True
+        return StopReport(after.exit_code, seconds, s.stop_grace_period, False)
 
 
 def remove(host: Host, s: BotSettings, note: Note = lambda _: None) -> None:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import re
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
+from bothost.deploy import ops
+from bothost.deploy.host import Host
 from bothost.errors import BothostError
+from bothost.facts.files import parse_sha256sum, sha256_argv
 from bothost.remote import Remote
 from bothost.runbook.steps import Report
+from roles.bot.settings import BotSettings
 
 EXPORT_DIR = "/var/tmp/bothost-export"  # root-made copies the admin may read over SFTP; removed afterwards
-KILLED = 137  # docker's exit code when the grace period ran out and SIGKILL ended the bot
 CANCELS_ORDERS = {
     "freqtrade": "yes: freqtrade cancels its open orders on SIGTERM (cancel_open_orders_on_exit)",
     "hummingbot": "not guaranteed: check for open orders at the exchange after the stop",
@@ -21,52 +21,21 @@ CANCELS_ORDERS = {
 }
 
 
-@dataclass(frozen=True)
-class StopReport:
-    """How the bot ended: exit code, seconds the stop took, and the grace period it had."""
-
-    exit_code: int | None
-    seconds: float
-    grace: int
-    already_stopped: bool
-
-    @property
-    def graceful(self) -> bool:
-        """True when the bot exited on SIGTERM within its grace period (not killed)."""
-        return self.exit_code is not None and self.exit_code != KILLED
-
-
-def container_state(remote: Remote, container: str) -> tuple[str, int | None] | None:
-    """(status, exit code) of the container, or None when it does not exist."""
-    result = remote.run(["docker", "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", container])
-    if result.exit_status != 0:
-        return None
-    status, _, code = result.stdout.strip().partition(" ")
-    return status, int(code) if code.isdigit() else None
-
-
-def stop_bot(remote: Remote, container: str, grace: int, report: Report) -> StopReport:
-    """`docker stop --time GRACE`: SIGTERM, then up to GRACE seconds before SIGKILL; safe to rerun."""
-    state = container_state(remote, container)
-    if state is None:
-        report(f"  = bot: no container {container} (already removed)")
-        return StopReport(None, 0.0, grace, True)
-    if state[0] != "running":
-        report(f"  = bot: already stopped ({state[0]}, exit code {state[1]})")
-        return StopReport(state[1], 0.0, grace, True)
-    started = time.monotonic()
-    remote.check(["docker", "stop", "--time", str(grace), container], timeout=grace + 60)
-    seconds = time.monotonic() - started
-    after = container_state(remote, container)
-    if after is None or after[0] == "running":
-        raise BothostError(f"bot container {container} is still running after docker stop")
-    stop = StopReport(after[1], seconds, grace, False)
+def stop_bot(host: Host, s: BotSettings, report: Report) -> ops.StopReport:
+    """`bothost stop`'s path (lock, SIGTERM, the grace period, audit log), then no restart; safe to rerun."""
+    stop = ops.stop(host, s)
+    if stop.already_stopped:
+        report(f"  = bot: no container {s.container} (already removed)" if stop.exit_code is None
+               else f"  = bot: already stopped (exit code {stop.exit_code})")
+        return stop
     if stop.graceful:
-        report(f"  + bot: stopped on SIGTERM after {seconds:.1f} s (grace {grace} s, exit code {after[1]})")
+        report(f"  + bot: stopped on SIGTERM after {stop.seconds:.1f} s "
+               f"(grace {stop.grace} s, exit code {stop.exit_code})")
     else:
-        report(f"  ! bot: did not exit within its {grace} s grace period and was killed: check open orders")
+        report(f"  ! bot: did not exit within its {stop.grace} s grace period and was killed: "
+               "check open orders")
     # Keep it down across reboots until the server is gone.
-    remote.run(["docker", "update", "--restart", "no", container])
+    host.run(["docker", "update", "--restart", "no", s.container])
     return stop
 
 
@@ -84,13 +53,7 @@ def export_argv(data_dir: str, container: str, user: str) -> list[list[str]]:
 
 def remote_digests(remote: Remote, names: list[str]) -> dict[str, str]:
     """sha256 of each staged file on the host."""
-    result = remote.check(["sha256sum", *(f"{EXPORT_DIR}/{name}" for name in names)])
-    digests = {}
-    for line in result.stdout.splitlines():
-        match = re.fullmatch(r"([0-9a-f]{64})\s+\*?(.+)", line.strip())
-        if match:
-            digests[Path(match[2]).name] = match[1]
-    return digests
+    return parse_sha256sum(remote.check(sha256_argv(f"{EXPORT_DIR}/{name}" for name in names)))
 
 
 def local_digest(path: Path) -> str | None:

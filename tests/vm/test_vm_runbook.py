@@ -62,9 +62,10 @@ def test_teardown_stops_the_bot_gracefully_and_copies_its_data_home(vm, tmp_path
     from bothost.config.stackfile import read_stack_file
     from bothost.deploy.demo_image import write_demo_image
     from bothost.deploy.deployer import deploy
-    from bothost.deploy.host import SSHHost
+    from bothost.deploy.host import AUDIT_LOG, SSHHost
     from bothost.deploy.image import inspect_archive
     from bothost.deploy.secretfiles import BotSecrets
+    from bothost.facts.docker import inspect_container_argv, parse_container
     from roles.bot.presets import bot_settings
 
     archive = write_demo_image(tmp_path / "demo.tar", tag="bothost-demo:teardown", version="td")
@@ -75,14 +76,17 @@ def test_teardown_stops_the_bot_gracefully_and_copies_its_data_home(vm, tmp_path
     settings = bot_settings(parse_spec(raw, stack="example").bot)
     lines: list[str] = []
     with vm.remote() as remote:
-        existed = teardown.container_state(remote, settings.container) is not None
+        host = SSHHost(remote)
+        existed = parse_container(remote.run(inspect_container_argv(settings.container))) is not None
         if existed:
             pytest.fail(f"the shared VM already runs {settings.container}: this test would replace it")
         try:
-            deploy(SSHHost(remote), settings, BotSecrets(), archive=inspect_archive(archive))
-            stop = teardown.stop_bot(remote, settings.container, settings.stop_grace_period, lines.append)
+            deploy(host, settings, BotSecrets(), archive=inspect_archive(archive))
+            stop = teardown.stop_bot(host, settings, lines.append)
             assert stop.graceful and stop.exit_code == 0, lines  # the demo bot traps SIGTERM and exits 0
             assert 2 <= stop.seconds < settings.stop_grace_period, stop  # its cleanup ran; no SIGKILL
+            logged = remote.check(["tail", "-n", "1", AUDIT_LOG]).stdout  # `bothost stop`'s path, audited
+            assert f"bot.stop container={settings.container}" in logged, logged
             digests = teardown.copy_data(remote, settings.data_dir, settings.container, remote.target.user,
                                          tmp_path / "home", lines.append)
             assert set(digests) == {"data.tar.gz", "bot.log"}
@@ -94,7 +98,7 @@ def test_teardown_stops_the_bot_gracefully_and_copies_its_data_home(vm, tmp_path
             teardown.copy_data(remote, settings.data_dir, settings.container, remote.target.user,
                                tmp_path / "home", again.append)
             assert all("already at" in line for line in again), again  # rerun: nothing fetched twice
-            rerun = teardown.stop_bot(remote, settings.container, settings.stop_grace_period, again.append)
+            rerun = teardown.stop_bot(host, settings, again.append)
             assert rerun.already_stopped
         finally:
             remote.run(["docker", "rm", "--force", settings.container])
