@@ -12,6 +12,7 @@ from bothost.infra.host_keys import HostKeysResource
 from bothost.infra.policy import firewall_rules, key_id, labels, slug
 from bothost.role import HostKeys, RenderContext, Role
 from bothost.userdata import render_user_data
+from roles.firewall import FirewallRole
 
 TYPE = "bothost:index:BotHost"
 
@@ -39,7 +40,7 @@ class BotHost(pulumi.ComponentResource):
                                     source_ips=list(r.ips) if r.direction == "in" else None,
                                     destination_ips=list(r.ips) if r.direction == "out" else None,
                                     description=r.description)
-            for r in firewall_rules(host)
+            for r in firewall_rules(FirewallRole().settings(spec, RenderContext()))
         ], opts=child)
         self.host_keys = HostKeysResource(f"{name}-host-keys", opts=child)
 

@@ -7,11 +7,9 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from bothost.config.host import HostSpec
+from roles.firewall import FirewallSettings
 
 ANYWHERE = ("0.0.0.0/0", "::/0")
-# Outbound ports a hardened host needs when egress is restricted: DNS, apt over HTTP, NTP, HTTPS.
-EGRESS_PORTS = (("tcp", "53"), ("udp", "53"), ("tcp", "80"), ("udp", "123"), ("tcp", "443"))
 
 
 @dataclass(frozen=True)
@@ -25,16 +23,18 @@ class Rule:
     description: str
 
 
-def firewall_rules(host: HostSpec) -> list[Rule]:
-    """Inbound: SSH and ICMP from adminCidrs only. Outbound: open, or the few needed ports when restricted."""
+def firewall_rules(s: FirewallSettings) -> list[Rule]:
+    """The host's nftables policy again at Hetzner, from the same settings: SSH and ICMP from adminCidrs only;
+    outbound open, or only the firewall role's egress ports when restricted."""
+    admins = s.admin_v4 + s.admin_v6
     rules = [
-        Rule("in", "tcp", str(host.ssh_port), host.admin_cidrs, "SSH from admin CIDRs"),
-        Rule("in", "icmp", None, host.admin_cidrs, "ping from admin CIDRs"),
+        Rule("in", "tcp", str(s.ssh_port), admins, "SSH from admin CIDRs"),
+        Rule("in", "icmp", None, admins, "ping from admin CIDRs"),
     ]
-    if host.restrict_egress:
+    if s.restrict_egress:
         # Hetzner allows all outbound traffic until the first outbound rule exists; then only what is listed.
-        rules += [Rule("out", proto, port, ANYWHERE, f"egress {proto}/{port}")
-                  for proto, port in EGRESS_PORTS]
+        egress = sorted([(port, "tcp") for port in s.egress_tcp] + [(port, "udp") for port in s.egress_udp])
+        rules += [Rule("out", proto, str(port), ANYWHERE, f"egress {proto}/{port}") for port, proto in egress]
     return rules
 
 
