@@ -61,8 +61,10 @@ class DockerSettings:
     icc: bool = False  # containers on the default bridge cannot reach each other
     userland_proxy: bool = False  # no docker-proxy process listening on host addresses
     default_bind_ip: str = "127.0.0.1"  # `-p 8080:80` binds to loopback unless an address is given
-    # `local`: per-container, compressed, size-capped files that `docker logs` reads. Not journald: a chatty
-    # bot would push sshd and sudo records out of the size-capped system journal.
+    # `local`: compressed, size-capped files, for any container that does not choose a driver. The bot
+    # chooses journald (roles/bot, bot-12): its lines outlive a redeploy's container swap and teardown exports
+    # them; the base role's journal cap bounds them, and journald's per-service rate limit (they arrive
+    # from docker.service) keeps a chatty bot from flooding out sshd's and sudo's records.
     log_driver: str = "local"
     log_max_size: str = "10m"  # rotate each container log file at this size
     log_max_files: int = 5  # and keep this many: at most 50 MB of logs per container
@@ -101,7 +103,7 @@ class DockerRole(Role):
                   expected=str(s.live_restore).lower(), command=info,
                   evaluate=info_field("LiveRestoreEnabled", s.live_restore)),
             Check(id="dock-03", title="Container logs are capped",
-                  rationale="Logs cannot fill the disk or crowd out the system journal.",
+                  rationale="A container that picks no log driver cannot fill the disk with its logs.",
                   expected=s.log_driver, command=info, evaluate=info_field("LoggingDriver", s.log_driver)),
             Check(id="dock-04", title="Default bridge: no inter-container traffic, ports on loopback",
                   rationale="A published port is not on the internet unless asked for; containers are apart.",

@@ -47,7 +47,7 @@ class BotSettings:
     tmpfs_size: str = "64m"  # /tmp size; the root filesystem is read-only, so this is the only scratch space
     published: tuple[tuple[str, int, int], ...] = ()  # (host ip, host port, container port); 127.0.0.1 only
     restart: str = "unless-stopped"  # back after a crash and after reboots; stays down after `bothost stop`
-    log_driver: str = "journald"  # logs rotate with the journal and never fill the disk
+    log_driver: str = "journald"  # capped with the journal (roles/base), kept across container swaps
     health_interval: int = (
         10  # seconds between docker's checks (deploys also run the check at once after start)
     )
