@@ -7,10 +7,11 @@ import re
 from dataclasses import dataclass
 
 from bothost.config import StackSpec
+from bothost.facts.system import TIMEDATE_SHOW
 from bothost.hostkeys import fingerprint
 from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role
 from bothost.templating import render
-from roles.facts import TIMEDATE_SHOW, Parser, expect_property, failed
+from roles.expect import Parser, expect_property, failed
 
 JOURNALD_PATH = "/etc/systemd/journald.conf.d/10-bothost.conf"
 # Debian's effective system locale: systemd-localed and pam_env read this file (cloud-init writes it).

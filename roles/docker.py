@@ -6,9 +6,10 @@ import json
 from dataclasses import dataclass
 
 from bothost.config import StackSpec
+from bothost.facts.system import unit_command
 from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role
 from bothost.templating import render
-from roles.facts import Parser, expect_units, failed, unit_command
+from roles.expect import Parser, expect_units, failed
 
 DAEMON_JSON = "/etc/docker/daemon.json"
 DOCKER_SOCKET = "/var/run/docker.sock"

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bothost.config import StackSpec
+from bothost.facts.system import is_loopback, listeners, unit_command
 from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role
 from bothost.templating import render
-from roles.facts import Parser, expect_units, failed, is_loopback, listeners, unit_command
+from roles.expect import Parser, expect_units, failed
 from roles.nft import Rule, Ruleset, collapse, parse_ruleset, ports, set_networks
 
 CONF_PATH = "/etc/nftables.conf"

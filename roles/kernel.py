@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bothost.config import StackSpec
+from bothost.facts.system import key_values
 from bothost.role import Changes, Check, FileChange, RenderContext, Role
 from bothost.templating import render
-from roles.facts import describe, expect_mapping, key_values
+from roles.expect import describe, expect_mapping
 
 # sysctl applies files in name order across /etc and /usr/lib, the last value winning: this name sorts
 # after every distribution file, e.g. Debian's /usr/lib/sysctl.d/99-protect-links.conf (protected_fifos=1).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bothost.config import StackSpec
+from bothost.facts.system import listeners, sshd_options
 from bothost.role import (
     Changes,
     Check,
@@ -17,7 +18,7 @@ from bothost.role import (
     expect_equal,
 )
 from bothost.templating import render
-from roles.facts import Parser, describe, expect_mapping, failed, listeners, sshd_options
+from roles.expect import Parser, describe, expect_mapping, failed
 
 # Sorts before cloud-init's 50-cloud-init.conf: sshd keeps the FIRST value it reads.
 DROPIN_PATH = "/etc/ssh/sshd_config.d/01-bothost.conf"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bothost.config import StackSpec
+from bothost.facts.system import TIMEDATE_SHOW
 from bothost.role import Changes, Check, FileChange, RenderContext, Role, expect_equal
 from bothost.templating import render
-from roles.facts import TIMEDATE_SHOW, expect_property
+from roles.expect import expect_property
 
 CONF_PATH = "/etc/systemd/timesyncd.conf.d/10-bothost.conf"
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bothost.config import StackSpec
+from bothost.facts.system import apt_config, unit_command
 from bothost.role import Changes, Check, FileChange, RenderContext, Role
 from bothost.templating import render
-from roles.facts import apt_config, describe, expect_mapping, expect_units, unit_command
+from roles.expect import describe, expect_mapping, expect_units
 
 CONF_PATH = "/etc/apt/apt.conf.d/52bothost-unattended-upgrades"  # after the package's 50unattended-upgrades
 TIMERS = ("apt-daily.timer", "apt-daily-upgrade.timer")

@@ -9,7 +9,7 @@ from bothost.errors import RemoteError
 from bothost.facts.docker import inspect_object
 from bothost.role import CommandResult, Outcome
 from roles.bot.settings import SECRET_FILE_MODE, SECRETS_MOUNT, BotSettings
-from roles.facts import failed
+from roles.expect import failed
 
 EXCHANGE_FILES = ("exchange_api_key", "exchange_api_secret")  # always delivered (the passphrase is optional)
 

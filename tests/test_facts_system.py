@@ -1,20 +1,12 @@
-"""The shared output parsers of roles/facts.py."""
+"""System facts (bothost/facts/system.py) and the check parsers built on them (roles/expect.py)."""
 
 from __future__ import annotations
 
 import pytest
 
+from bothost.facts.system import apt_config, is_loopback, key_values, listeners, sshd_options, unit_states
 from bothost.role import CommandResult
-from roles.facts import (
-    apt_config,
-    expect_mapping,
-    expect_units,
-    is_loopback,
-    key_values,
-    listeners,
-    sshd_options,
-    unit_states,
-)
+from roles.expect import expect_mapping, expect_units
 
 SSHD_T = "port 22\nhostkey /etc/ssh/a\nhostkey /etc/ssh/b\nPermitRootLogin no\n"
 SYSTEMCTL = ("Id=apt-daily.timer\nUnitFileState=enabled\nActiveState=active\n\n"
