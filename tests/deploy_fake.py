@@ -116,8 +116,8 @@ class FakeDockerHost:
             return getattr(self, "_docker_" + argv[1])(argv[2:], stdin)
         if argv[0] == "write-file":
             return CommandResult(0, "")
-        if argv[0] == "sh" and argv[3] == "swap":
-            return self._swap(argv[4], argv[5], argv[8:])
+        if argv[:3] == ["python3", "-S", "-c"] and argv[4] == "swap":
+            return self._swap(argv[6], argv[7], argv[11:])
         if argv[0] == "sh" and argv[3] == "hmac-key":
             key = self.files.setdefault(argv[4], (bytes(range(32)), "0600", "0:0"))[0]
             return CommandResult(0, key.hex())

@@ -194,7 +194,7 @@ def mutating(argv: list[str]) -> bool:
     """Commands that change the host (the points where an SSH drop hurts)."""
     return (
         argv[0] in ("write-file", "mkdir", "chown", "chmod", "rm")
-        or argv[:4] == ["sh", "-c", argv[2], "swap"]
+        or argv[4:5] == ["swap"]
         or (argv[0] == "docker" and argv[1] in ("load", "tag", "create", "stop", "rm", "rename", "start"))
     )
 

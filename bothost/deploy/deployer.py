@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from bothost.deploy.host import Host, audit_line
 from bothost.deploy.image import Archive, ensure_image
 from bothost.deploy.secretfiles import BotSecrets, content_digests, keyed_digests, secret_files
+from bothost.deploy.swap import run_swap
 from bothost.errors import BothostError
 from bothost.facts import docker
 from bothost.facts.files import parse_sha256sum, parse_stat, sha256_argv, stat_argv
@@ -21,17 +22,6 @@ from roles.bot.settings import HMAC_KEY_PATH, SECRET_FILE_MODE, BotSettings, hma
 SPEC_VERSION = 1  # bump when the meaning of the spec hash changes
 Preflight = Callable[[Host, BotSettings, BotSecrets], None]  # the exchange key audit; raises to refuse
 Note = Callable[[str], None]
-# The downtime window as one host command: stop the old containers ($5...) with the grace period ($1), start
-# $2, then run its health command ($3) until it passes (at most $4 s), printing the host time at each step.
-# docker's own first check comes only one interval after start; this finds the end of the downtime at once.
-SWAP = (
-    'grace="$1"; new="$2"; health="$3"; limit="$4"; shift 4; date +%s.%N; '
-    'for old in "$@"; do docker stop --time "$grace" "$old" >/dev/null || exit 1; done; date +%s.%N; '
-    'docker start "$new" >/dev/null || exit 1; date +%s.%N; end=$(( $(date +%s) + limit )); '
-    'while [ "$(date +%s)" -le "$end" ]; do '
-    'if docker exec "$new" /bin/sh -c "$health" >/dev/null 2>&1; then date +%s.%N; exit 0; fi; '
-    "sleep 0.2; done"
-)
 
 
 class DeployError(BothostError):
@@ -207,21 +197,7 @@ def running_others(host: Host, s: BotSettings) -> list[str]:
 
 def swap(host: Host, s: BotSettings, *, stop: list[str], result: DeployResult) -> None:
     """Stop the old bot (full grace period) and start the new one in one round trip; record the times."""
-    times = host.check(
-        [
-            "sh",
-            "-c",
-            SWAP,
-            "swap",
-            str(s.stop_grace_period),
-            s.container,
-            s.health_cmd,
-            str(s.health_start_period),
-            *stop,
-        ],
-        timeout=s.stop_grace_period * max(1, len(stop)) + s.health_start_period + 60,
-    ).stdout.split()
-    stamps = [float(t) for t in times]
+    stamps = run_swap(host, s, stop)
     if len(stamps) >= 3:
         result.stopped_at = stamps[1]
         result.start_seconds = stamps[2] - stamps[1]
