@@ -1,4 +1,4 @@
-"""Benchmark: bot downtime in a redeploy (old container stopped -> new one healthy), total redeploy time.
+"""Benchmark: bot downtime in a redeploy (old bot stopped -> new one healthy) against a bare docker start.
 
 Usage:
     .venv/bin/python bench/redeploy.py [--rounds 3] [--stop-seconds 2]
@@ -8,9 +8,11 @@ Usage:
 
 The demo bot (busybox) alternates between two image versions shipped as tarballs over SSH. Downtime is
 measured on the host's clock: from the moment `docker stop` of the old container returned to the moment the
-new container's health command first passed (the deploy runs it right after `docker start`). Also shown:
-when docker's own periodic check first passed. Goal: downtime <= 5 s; the bot's own stop time (its order
-cancelling, up to stopGracePeriod) comes on top and is shown separately.
+new container's health command first passed (the deploy probes it right after the start). After each
+redeploy the same container is stopped and timed through a bare `docker start` (the CLI, on the host's
+clock), the floor any redeploy sits on. Goal: downtime <= 1.2 x that bare start, both from the same run;
+the bot's own stop time (its order cancelling, up to stopGracePeriod) is excluded and shown separately.
+Also shown: when docker's own periodic check first passed.
 """
 
 from __future__ import annotations
@@ -41,7 +43,9 @@ from bothost.remote import Remote, Target  # noqa: E402
 from bothost.secret import Secret  # noqa: E402
 from roles.bot.settings import BotSettings, Mount  # noqa: E402
 
-GOAL_SECONDS = 5.0
+GOAL_RATIO = 1.2
+# A bare `docker start` of a stopped container, timed on the host's clock around the CLI.
+BARE_START = 'date +%s.%N; docker start "$1" >/dev/null || exit 1; date +%s.%N'
 VM_LOCK = "/tmp/bothost-vm.lock"
 
 
@@ -77,6 +81,14 @@ def docker_confirmed(host: SSHHost, container: str) -> float:
     return (docker_time(passed[0]["End"]) - docker_time(old["State"]["FinishedAt"])).total_seconds()
 
 
+def bare_start(host: SSHHost, container: str) -> float:
+    """Stop the container (untimed), then time a bare `docker start` of it."""
+    host.check(["docker", "stop", "--time", "30", container], timeout=90)
+    stamps = host.check(["sh", "-c", BARE_START, "bare-start", container]).stdout.split()
+    before, after = (float(t) for t in stamps)
+    return after - before
+
+
 def measure(host: SSHHost, rounds: int, stop_seconds: int, folder: Path) -> list[dict[str, float]]:
     """Deploy v1, then redeploy alternating versions; one row of timings per redeploy."""
     s = bench_settings(stop_seconds)
@@ -99,14 +111,16 @@ def measure(host: SSHHost, rounds: int, stop_seconds: int, folder: Path) -> list
                     "downtime": result.gap_seconds or 0.0,
                     "docker_start": result.start_seconds or 0.0,
                     "docker_confirmed": docker_confirmed(host, s.container),
+                    "bare_start": bare_start(host, s.container),
                 }
             )
+            rows[-1]["ratio"] = rows[-1]["downtime"] / rows[-1]["bare_start"]
             print(
                 f"round {index + 1}: total {total:.1f} s, bot stop {rows[-1]['stop']:.1f} s, "
-                f"stopped->healthy {rows[-1]['downtime']:.1f} s "
-                f"(docker start {rows[-1]['docker_start']:.1f} s), "
-                "docker's own check passed after "
-                f"{rows[-1]['docker_confirmed']:.1f} s",
+                f"stopped->healthy {rows[-1]['downtime']:.2f} s "
+                f"(of it the start {rows[-1]['docker_start']:.2f} s), "
+                f"bare docker start {rows[-1]['bare_start']:.2f} s: ratio {rows[-1]['ratio']:.2f}; "
+                f"docker's own check passed after {rows[-1]['docker_confirmed']:.1f} s",
                 flush=True,
             )
     finally:
@@ -150,14 +164,11 @@ def main() -> None:
     with targets as target, Remote(target) as remote, tempfile.TemporaryDirectory() as folder:
         rows = measure(SSHHost(remote), args.rounds, args.stop_seconds, Path(folder))
     summary = {key: statistics.median(row[key] for row in rows) for key in rows[0]}
+    print(json.dumps({"medians": summary, "rounds": len(rows), "goal_ratio": GOAL_RATIO}, indent=2))
+    verdict = "met" if summary["ratio"] <= GOAL_RATIO else "NOT met"
     print(
-        json.dumps({"median_seconds": summary, "rounds": len(rows), "goal_seconds": GOAL_SECONDS}, indent=2)
-    )
-    verdict = "met" if summary["downtime"] <= GOAL_SECONDS else "NOT met"
-    print(
-        f"goal (stopped -> healthy <= {GOAL_SECONDS:.0f} s, plus the bot's own {summary['stop']:.1f} s "
-        "stop): "
-        f"{verdict}"
+        f"goal (stopped -> healthy <= {GOAL_RATIO} x a bare docker start; the bot's own "
+        f"{summary['stop']:.1f} s stop excluded): median ratio {summary['ratio']:.2f}, {verdict}"
     )
 
 
