@@ -27,3 +27,9 @@ def test_ci_runs_the_readme_test_command() -> None:
     commands = [line.split("#")[0].strip() for line in quick_start.strip().splitlines()]
     assert commands == ["./install.sh", "./install.sh --tests"]
     assert "exec ./install.sh --tests" in (ROOT / ".ci/run").read_text()
+
+
+def test_every_path_in_the_layout_table_exists() -> None:
+    layout = README.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    paths = [p for p in re.findall(r"`([\w./-]+)`", layout) if "/" in p or "." in p]
+    assert len(paths) > 10 and [p for p in paths if not (ROOT / p).exists()] == []
