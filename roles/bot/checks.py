@@ -55,7 +55,6 @@ print(f"{found} of {len(values)} secret values found in docker inspect or comman
 """
 
 
-
 def bot_checks(s: BotSettings) -> list[Check]:
     """Every check of the running bot: its state, confinement and secrets, as the settings say."""
     inspect = tuple(inspect_container_argv(s.container))
