@@ -65,7 +65,7 @@ class StopReport:
 
 
 def settings_for(spec: object) -> BotSettings:
-    """The bot's settings from a StackSpec (the same object roles/bot.py verifies)."""
+    """The bot's settings from a StackSpec (the same object roles/bot/ verifies)."""
     if getattr(spec, "bot", None) is None:
         raise BothostError("bothost:bot is not set: there is no bot to deploy (see README, Bot)")
     return bot_settings(spec.bot, exchange=spec.exchange is not None)
