@@ -18,8 +18,9 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 # What the rehearsal needs: qemu, an image built with debootstrap, a seed ISO, a static busybox for the demo bot.
 RUNTIME_PACKAGES="python3 python3-venv qemu-system-x86 qemu-utils debootstrap genisoimage e2fsprogs busybox-static openssh-client"
-# What the tests add: nft -c for rulesets, and cloud-init's and sshd's own validators (unpacked, not installed).
-TEST_PACKAGES="nftables shellcheck python3-yaml python3-jsonschema python3-jinja2 python3-configobj python3-jsonpatch python3-requests python3-netifaces python3-oauthlib"
+# What the tests add: nft -c for rulesets, and cloud-init's and sshd's own validators (unpacked, not installed;
+# the unpacked sshd links libwrap.so.0, hence libwrap0).
+TEST_PACKAGES="nftables shellcheck libwrap0 python3-yaml python3-jsonschema python3-jinja2 python3-configobj python3-jsonpatch python3-requests python3-netifaces python3-oauthlib"
 TOOLS_DIR="${BOTHOST_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/bothost/tools}"
 
 packages="$RUNTIME_PACKAGES"
@@ -40,6 +41,11 @@ if [ "$mode" = tests ] && [ ! -x "$TOOLS_DIR/root/usr/sbin/sshd" ]; then
   rm -rf "$TOOLS_DIR" && mkdir -p "$TOOLS_DIR/debs"
   (cd "$TOOLS_DIR/debs" && apt-get download cloud-init openssh-server 2>/dev/null)
   for deb in "$TOOLS_DIR"/debs/*.deb; do dpkg-deb -x "$deb" "$TOOLS_DIR/root"; done
+fi
+if [ "$mode" = tests ] && ! id sshd >/dev/null 2>&1; then
+  # `sshd -t` refuses to run without its privilege separation user (openssh-server's postinst creates it).
+  echo "==> adding the sshd privilege separation user"
+  $SUDO useradd --system --no-create-home --home-dir /run/sshd --shell /usr/sbin/nologin sshd
 fi
 
 if [ ! -x .venv/bin/python ]; then

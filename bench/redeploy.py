@@ -33,14 +33,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bothost.deploy.demo_image import write_demo_image  # noqa: E402
 from bothost.deploy.deployer import deploy  # noqa: E402
-from bothost.deploy.host import SSHHost  # noqa: E402
 from bothost.deploy.image import inspect_archive  # noqa: E402
 from bothost.deploy.ops import remove  # noqa: E402
 from bothost.deploy.secretfiles import BotSecrets  # noqa: E402
-from bothost.remote import Remote, Target  # noqa: E402
-from bothost.secret import Secret  # noqa: E402
+from bothost.host import Host, connect  # noqa: E402
+from bothost.rehearsal.demo_image import write_demo_image  # noqa: E402
+from bothost.secret import Credentials, Secret  # noqa: E402
+from bothost.ssh import Target  # noqa: E402
 from roles.bot.settings import BotSettings, Mount  # noqa: E402
 
 GOAL_RATIO = 1.2
@@ -73,7 +73,7 @@ def docker_time(text: str) -> datetime.datetime:
     return datetime.datetime.fromisoformat(f"{main}.{(fraction + '000000')[:6]}+00:00")
 
 
-def docker_confirmed(host: SSHHost, container: str) -> float:
+def docker_confirmed(host: Host, container: str) -> float:
     """Old container FinishedAt -> end of docker's own first passing health check (host clock)."""
     old = json.loads(host.check(["docker", "container", "inspect", f"{container}-prev"]).stdout)[0]
     new = json.loads(host.check(["docker", "container", "inspect", container]).stdout)[0]
@@ -81,7 +81,7 @@ def docker_confirmed(host: SSHHost, container: str) -> float:
     return (docker_time(passed[0]["End"]) - docker_time(old["State"]["FinishedAt"])).total_seconds()
 
 
-def bare_start(host: SSHHost, container: str) -> float:
+def bare_start(host: Host, container: str) -> float:
     """Stop the container (untimed), then time a bare `docker start` of it."""
     host.check(["docker", "stop", "--time", "30", container], timeout=90)
     stamps = host.check(["sh", "-c", BARE_START, "bare-start", container]).stdout.split()
@@ -89,14 +89,14 @@ def bare_start(host: SSHHost, container: str) -> float:
     return after - before
 
 
-def measure(host: SSHHost, rounds: int, stop_seconds: int, folder: Path) -> list[dict[str, float]]:
+def measure(host: Host, rounds: int, stop_seconds: int, folder: Path) -> list[dict[str, float]]:
     """Deploy v1, then redeploy alternating versions; one row of timings per redeploy."""
     s = bench_settings(stop_seconds)
     archives = [
         inspect_archive(write_demo_image(folder / f"v{v}.tar", tag=s.image, version=f"bench{v}"))
         for v in (1, 2)
     ]
-    bot_secrets = BotSecrets(Secret(secrets.token_hex(16)), Secret(secrets.token_hex(16)))
+    bot_secrets = BotSecrets(Credentials(Secret(secrets.token_hex(16)), Secret(secrets.token_hex(16))))
     rows = []
     try:
         deploy(host, s, bot_secrets, archive=archives[0])
@@ -161,8 +161,8 @@ def main() -> None:
         )
     else:
         targets = rehearsal_target()
-    with targets as target, Remote(target) as remote, tempfile.TemporaryDirectory() as folder:
-        rows = measure(SSHHost(remote), args.rounds, args.stop_seconds, Path(folder))
+    with targets as target, connect(target) as host, tempfile.TemporaryDirectory() as folder:
+        rows = measure(host, args.rounds, args.stop_seconds, Path(folder))
     summary = {key: statistics.median(row[key] for row in rows) for key in rows[0]}
     print(json.dumps({"medians": summary, "rounds": len(rows), "goal_ratio": GOAL_RATIO}, indent=2))
     verdict = "met" if summary["ratio"] <= GOAL_RATIO else "NOT met"

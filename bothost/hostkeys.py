@@ -4,17 +4,32 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
-
-from bothost.role import HostKeys
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 RSA_BITS = 4096  # ssh-audit's "Hardened Debian 12 (version 3)" policy wants RSA host keys of 4096 bits
 
 
+@dataclass(frozen=True)
+class HostKeys:
+    """The SSH host key pairs the program generated for this server (private parts are secrets)."""
+
+    ed25519_private: str
+    ed25519_public: str
+    rsa_private: str
+    rsa_public: str
+
+    def __repr__(self) -> str:
+        return "HostKeys(***)"
+
+
 def generate_host_keys() -> HostKeys:
     """A fresh ed25519 and RSA-4096 host key pair, in OpenSSH formats."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
     ed = ed25519.Ed25519PrivateKey.generate()
     rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
     return HostKeys(
@@ -38,10 +53,14 @@ def public_lines(keys: HostKeys) -> list[str]:
 
 
 def _private(key: ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey) -> str:
+    from cryptography.hazmat.primitives import serialization
+
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
                              serialization.NoEncryption()).decode()
 
 
 def _public(key: ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey) -> str:
+    from cryptography.hazmat.primitives import serialization
+
     return key.public_key().public_bytes(serialization.Encoding.OpenSSH,
                                          serialization.PublicFormat.OpenSSH).decode()

@@ -8,6 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from bothost.config import StackSpec
+from bothost.hostkeys import HostKeys
+from bothost.shell import CommandResult
+
+__all__ = [
+    "Changes", "Check", "CommandResult", "FileChange", "Outcome", "RenderContext", "Role", "expect_equal",
+]
 
 
 @dataclass(frozen=True)
@@ -32,15 +38,6 @@ class Changes:
     # any role's commands, so commands start/restart them with new unit files and drop-ins already loaded.
     enable_units: tuple[str, ...] = ()
     cloud_config: Mapping[str, Any] = field(default_factory=dict)  # top-level keys this role owns
-
-
-@dataclass(frozen=True)
-class CommandResult:
-    """What a command returned on the host."""
-
-    exit_status: int
-    stdout: str
-    stderr: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,19 +80,6 @@ class Role(ABC):
 
 
 @dataclass(frozen=True)
-class HostKeys:
-    """The SSH host key pairs the program generated for this server (private parts are secrets)."""
-
-    ed25519_private: str
-    ed25519_public: str
-    rsa_private: str
-    rsa_public: str
-
-    def __repr__(self) -> str:
-        return "HostKeys(***)"
-
-
-@dataclass(frozen=True)
 class RenderContext:
     """Inputs to rendering that are not stack config: generated host keys (None: shown as placeholders)."""
 
@@ -111,8 +95,3 @@ def expect_equal(expected: str) -> Callable[[CommandResult], Outcome]:
 
     return evaluate
 
-
-def expect_exit_zero(result: CommandResult) -> Outcome:
-    """Parser: the command succeeds."""
-    text = (result.stdout.strip() or result.stderr.strip() or "")[:200]
-    return Outcome(result.exit_status == 0, f"exit {result.exit_status}" + (f": {text}" if text else ""))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 REDACTED = "***"
 
 
@@ -38,3 +40,18 @@ class Secret:
 
     def __reduce__(self) -> object:
         raise TypeError("a Secret is not pickled; pass it through a 0600 file or Pulumi secret")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An exchange API key, resolved (never Encrypted) and wrapped: audited, then handed to the bot."""
+
+    key: Secret
+    secret: Secret
+    passphrase: Secret | None = None
+
+    def files(self) -> dict[str, Secret]:
+        """The key material by the file name the bot reads it from."""
+        named = {"exchange_api_key": self.key, "exchange_api_secret": self.secret,
+                 "exchange_passphrase": self.passphrase}
+        return {name: value for name, value in named.items() if value}

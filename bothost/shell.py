@@ -1,9 +1,19 @@
-"""Shell commands are argument lists until the last moment; this is that moment."""
+"""Shell commands are argument lists until the last moment (this is that moment), and what they return."""
 
 from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command returned on the host."""
+
+    exit_status: int
+    stdout: str
+    stderr: str = ""
 
 
 def join(argv: Sequence[str]) -> str:

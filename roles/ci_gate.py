@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 
 from bothost.config import StackSpec
-from bothost.infra.policy import labels
+from bothost.infra.policy import selector
 from bothost.role import Changes, Check, FileChange, Outcome, RenderContext, Role, expect_equal
 from bothost.templating import TEMPLATE_DIR, render
 
@@ -33,8 +33,7 @@ class CiGateRole(Role):
     name = "ci_gate"
 
     def settings(self, spec: StackSpec, context: RenderContext) -> CiGateSettings:
-        selector = ",".join(f"{k}={v}" for k, v in sorted(labels(spec.stack).items()))
-        return CiGateSettings(selector=selector, ssh_port=spec.host.ssh_port)
+        return CiGateSettings(selector=selector(spec.stack), ssh_port=spec.host.ssh_port)
 
     def changes(self, s: CiGateSettings) -> Changes:
         config = {"selector": s.selector, "ssh_port": s.ssh_port, "table": s.table, "set": s.set_name,

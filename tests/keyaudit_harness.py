@@ -12,9 +12,9 @@ from fakes.local_remote import LocalRemote
 from keyaudit_keys import key_for, passphrase_for, secret_for
 
 from bothost.config.exchange import ExchangeSpec
-from bothost.keyaudit.audit import AuditResult, Credentials, audit
+from bothost.keyaudit.audit import AuditResult, audit
 from bothost.keyaudit.runner import LocalRunner
-from bothost.secret import Secret
+from bothost.secret import Credentials, Secret
 
 
 @dataclass

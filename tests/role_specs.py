@@ -7,7 +7,6 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
-import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
@@ -49,8 +48,3 @@ def run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
     """Run a local tool and capture its text output."""
     return subprocess.run(argv, capture_output=True, text=True, check=False, **kwargs)
 
-
-def skip_unless(condition: bool, reason: str) -> None:
-    """Skip the test when the sandbox cannot do something (e.g. no network namespaces)."""
-    if not condition:
-        pytest.skip(reason)

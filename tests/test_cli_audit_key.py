@@ -45,7 +45,7 @@ def test_audit_key_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with
         state=KeyState(withdraw=withdraw),
     )
     stack = _stack_file(tmp_path, fake.door(HOST_IP))
-    monkeypatch.setattr("bothost.cli.audit_key.open_remote", lambda target: LocalRemote(target.host))
+    monkeypatch.setattr("bothost.cli.session.connect_host", lambda target: LocalRemote(target.host))
     monkeypatch.setattr("shutil.which", lambda name, *a, **k: None)  # no Pulumi CLI: secrets from the env
     env = {
         "BOTHOST_EXCHANGE_API_KEY": key_for("kucoin"),

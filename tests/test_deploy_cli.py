@@ -12,9 +12,9 @@ from deploy_fake import FakeDockerHost
 from role_specs import default_key
 
 from bothost.cli import cli
-from bothost.deploy.demo_image import write_demo_image
 from bothost.keyaudit.audit import AuditResult
 from bothost.keyaudit.verdict import Finding
+from bothost.rehearsal.demo_image import write_demo_image
 
 EXCHANGE_SECRET = "exchange-secret-from-env-31337"
 TELEGRAM = "telegram-token-from-env-4242"
@@ -48,7 +48,6 @@ def stack_file(tmp_path: Path, bot: dict | None) -> Path:
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeDockerHost:
     """Replace the SSH connection with the fake docker host."""
     host = FakeDockerHost()
-    host.remote = object()  # the key audit's connection (its probe is replaced by `audits` below)
     host.audits = []
 
     def audit(spec, creds, remote, static_ip, **_):
@@ -59,12 +58,11 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakeDockerHost:
     monkeypatch.setattr("bothost.keyaudit.preflight.audit", audit)
 
     @contextlib.contextmanager
-    def remote(target: object):
+    def connect(target: object):
         assert target.host == "127.0.0.1" and target.port == 2222
-        yield object()
+        yield host
 
-    monkeypatch.setattr("bothost.remote.Remote", remote)
-    monkeypatch.setattr("bothost.deploy.host.SSHHost", lambda _remote: host)
+    monkeypatch.setattr("bothost.cli.session.connect_host", connect)
     monkeypatch.setenv("BOTHOST_EXCHANGE_API_KEY", "exchange-key-from-env")
     monkeypatch.setenv("BOTHOST_EXCHANGE_API_SECRET", EXCHANGE_SECRET)
     monkeypatch.setenv("BOTHOST_BOT_SECRET_TELEGRAM_TOKEN", TELEGRAM)

@@ -8,18 +8,19 @@ from pathlib import Path
 import pytest
 from deploy_fake import FakeDockerHost
 
-from bothost.deploy.demo_image import write_demo_image
 from bothost.deploy.deployer import DeployError, deploy
 from bothost.deploy.image import ImageError, inspect_archive
 from bothost.deploy.secretfiles import BotSecrets
 from bothost.errors import RemoteError
-from bothost.secret import Secret
+from bothost.rehearsal.demo_image import write_demo_image
+from bothost.secret import Credentials, Secret
 from roles.bot.settings import BotSettings, Mount
 
 API_KEY = "AKIA-demo-key-4242"
 API_SECRET = "s3cr3t-exchange-value-9f8e7d"
 TELEGRAM = "123456:telegram-token-abcdef"
-SECRETS = BotSecrets(Secret(API_KEY), Secret(API_SECRET), bot={"telegramToken": Secret(TELEGRAM)})
+SECRETS = BotSecrets(Credentials(Secret(API_KEY), Secret(API_SECRET)),
+                     bot={"telegramToken": Secret(TELEGRAM)})
 SECRET_VALUES = (API_KEY, API_SECRET, TELEGRAM)
 
 
@@ -134,7 +135,8 @@ def test_rotated_secret_redeploys_and_label_does_not_contain_it(archives) -> Non
     host = FakeDockerHost()
     run(host, archive=archives[0])
     old_hash = host.containers["bothost-bot"].labels["bothost.spec"]
-    rotated = dataclasses.replace(SECRETS, exchange_api_secret=Secret("rotated-secret-value-77"))
+    rotated = dataclasses.replace(
+        SECRETS, exchange=Credentials(Secret(API_KEY), Secret("rotated-secret-value-77")))
     result, notes = run(host, archive=archives[0], secrets=rotated)
     assert "secrets" in result.actions and "swap" in result.actions
     assert host.files["/etc/bothost/secrets/bot/exchange_api_secret"][0] == b"rotated-secret-value-77"

@@ -74,8 +74,8 @@ def test_status_stop_remove() -> None:
 
 def test_rehearsal_demo_bot_keeps_limits_and_needs_no_registry(tmp_path) -> None:
     from bothost.deploy.image import inspect_archive
-    from bothost.deploy.rehearsal import demo_archive, demo_bot, demo_secrets
     from bothost.deploy.secretfiles import secret_files
+    from bothost.rehearsal.demo_bot import demo_archive, demo_bot, demo_secrets
 
     spec = make_spec(
         bot={"preset": "freqtrade", "memory": "2g", "stopGracePeriod": 60},
@@ -84,8 +84,10 @@ def test_rehearsal_demo_bot_keeps_limits_and_needs_no_registry(tmp_path) -> None
         exchangeApiKey="k",
         exchangeApiSecret="s",
     )
-    rehearsed, overrides = demo_bot(spec)
+    rehearsed, overrides = demo_bot(spec, demo_archive(tmp_path))
     assert (rehearsed.bot.preset, rehearsed.bot.image) == ("generic", "bothost-demo:1")
+    assert rehearsed.bot.warnings() == []  # a local tarball: the registry digest warning is not for it
+    assert demo_bot(spec)[0].bot.warnings()  # (without the tarball the same image would draw it)
     assert (rehearsed.bot.memory_bytes, rehearsed.bot.stop_grace_period) == (2 * 1024**3, 60)
     assert [key for key, _, _ in overrides] == ["bothost:bot.image", "bothost:bot.preset"]
     demo = demo_secrets(rehearsed)

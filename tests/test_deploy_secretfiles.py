@@ -10,7 +10,7 @@ from bothost.config.bot import parse_bot
 from bothost.config.raw import RawConfig
 from bothost.deploy.secretfiles import BotSecrets, content_digests, keyed_digests, secret_files
 from bothost.errors import BothostError
-from bothost.secret import Secret
+from bothost.secret import Credentials, Secret
 from roles.bot.presets import bot_settings
 
 KEY, SECRET, PASS = Secret("key-1234567890"), Secret("secret-0987654321"), Secret("passphrase-42")
@@ -24,7 +24,8 @@ def settings(preset: str, secrets: dict[str, str]):
 
 def test_generic_gets_one_file_per_secret_plus_exchange_files() -> None:
     s = settings("generic", {"telegramToken": "t"})
-    files = secret_files(s, BotSecrets(KEY, SECRET, PASS, bot={"telegramToken": Secret("tok-1")}))
+    secrets = BotSecrets(Credentials(KEY, SECRET, PASS), bot={"telegramToken": Secret("tok-1")})
+    files = secret_files(s, secrets)
     assert {n: v.reveal() for n, v in files.items()} == {
         "exchange_api_key": KEY.reveal(),
         "exchange_api_secret": SECRET.reveal(),
@@ -36,7 +37,7 @@ def test_generic_gets_one_file_per_secret_plus_exchange_files() -> None:
 def test_freqtrade_private_config() -> None:
     s = settings("freqtrade", {"apiPassword": "x", "telegramToken": "t"})
     bot = {"apiPassword": Secret("api-pw-123"), "telegramToken": Secret("tg-456")}
-    files = secret_files(s, BotSecrets(KEY, SECRET, PASS, bot=bot))
+    files = secret_files(s, BotSecrets(Credentials(KEY, SECRET, PASS), bot=bot))
     assert sorted(files) == ["apiPassword", "config-private.json", "telegramToken"]  # no exchange_* files
     config = json.loads(files["config-private.json"].reveal())
     assert config["exchange"] == {"key": KEY.reveal(), "secret": SECRET.reveal(), "password": PASS.reveal()}
@@ -60,7 +61,7 @@ def test_freqtrade_without_exchange_key_is_refused() -> None:
 def test_missing_bot_secret_is_named_without_values() -> None:
     s = settings("generic", {"telegramToken": "t"})
     with pytest.raises(BothostError, match="secrets not set: telegramToken") as caught:
-        secret_files(s, BotSecrets(KEY, SECRET))
+        secret_files(s, BotSecrets(Credentials(KEY, SECRET)))
     assert KEY.reveal() not in str(caught.value)
 
 

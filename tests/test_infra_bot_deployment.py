@@ -12,16 +12,16 @@ from deploy_fake import FakeDockerHost
 from infra_mocks import resolve, settle, start, stop
 
 import bothost.infra.bot_deployment as module
-from bothost.deploy.demo_image import write_demo_image
 from bothost.deploy.secretfiles import BotSecrets
 from bothost.errors import RemoteError
 from bothost.infra.bot_deployment import BotDeployment, BotDeploymentProvider, secrets_from, secrets_to_plain
-from bothost.secret import Secret
+from bothost.rehearsal.demo_image import write_demo_image
+from bothost.secret import Credentials, Secret
 from roles.bot.settings import BotSettings, Mount
 
 API_SECRET = "exchange-secret-in-state-only-777"
 SECRETS = BotSecrets(
-    Secret("key-abcdef123"), Secret(API_SECRET), bot={"telegramToken": Secret("tg-999888777")}
+    Credentials(Secret("key-abcdef123"), Secret(API_SECRET)), bot={"telegramToken": Secret("tg-999888777")}
 )
 SETTINGS = BotSettings(
     preset="generic",
@@ -93,9 +93,8 @@ def test_create_update_delete(tmp_path: Path, fake: FakeDockerHost) -> None:
     v2 = write_demo_image(tmp_path / "v2.tar", version="2")
     changed = provider.diff(created.id, olds, props(v2, archive_sha256="y"))
     assert changed.changes and changed.replaces == []
-    rotated = props(
-        v1, secrets=secrets_to_plain(dataclasses.replace(SECRETS, exchange_api_secret=Secret("new")))
-    )
+    new_secret = dataclasses.replace(SECRETS.exchange, secret=Secret("new"))
+    rotated = props(v1, secrets=secrets_to_plain(dataclasses.replace(SECRETS, exchange=new_secret)))
     assert provider.diff(created.id, olds, rotated).changes
     updated = provider.update(created.id, olds, props(v2, archive_sha256="y"))
     assert updated.outs["image_id"] != olds["image_id"]
@@ -146,7 +145,7 @@ calls: list[tuple[str, bool, str]] = []
 
 def record(host: object, settings: BotSettings, secrets: BotSecrets, *, static_ip: str) -> None:
     """A stand-in preflight that records its call."""
-    calls.append((settings.container, bool(secrets.exchange_api_secret), static_ip))
+    calls.append((settings.container, bool(secrets.exchange), static_ip))
 
 
 def test_secret_inputs_stay_secret_under_mocks(tmp_path: Path, fake: FakeDockerHost) -> None:

@@ -40,7 +40,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakeDockerHost:
 
     def audit_preflight(exchange, static_ip, echo):
         return lambda _host, _settings, secrets: host.audits.append(
-            (exchange.exchange, static_ip, secrets.exchange_api_secret.reveal() == API_SECRET))
+            (exchange.exchange, static_ip, secrets.exchange.secret.reveal() == API_SECRET))
 
     monkeypatch.setattr(bot_deployment, "open_host", open_host)
     monkeypatch.setattr(preflight_module, "key_audit_preflight", audit_preflight)

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import pytest
 from keyaudit_keys import key_for, passphrase_for, secret_for
+from tools import require
 
 from bothost.keyaudit.probe import signing
 
-ccxt = pytest.importorskip("ccxt")
+try:
+    import ccxt
+except ImportError:  # a test dependency (pyproject's [test] extra): CI must have it
+    ccxt = None
+require("ccxt (pip install -e '.[test]')", ccxt)
 
 TS_MS = 1_767_225_600_123  # a fixed instant (2026-01-01T00:00:00.123Z)
 NONCE = "9f1c2b3a4d5e6f708192a3b4c5d6e7f8"

@@ -52,7 +52,7 @@ def test_progress_shows_elapsed_and_each_stage(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(session, "POLL_SECONDS", 0.1)
     rehearsal = _rehearsal(tmp_path)
     remote = BootingRemote(rehearsal.vm.cfg.serial_log, CommandResult(0, "\nstatus: done\n"))
-    monkeypatch.setattr(session, "wait_for_ssh", lambda target, timeout: remote)
+    monkeypatch.setattr(session, "connect", lambda target, wait: remote)
     out = io.StringIO()
     result = session.wait_for_cloud_init(rehearsal, out, timeout=60)
     assert result.exit_status == 0
@@ -66,16 +66,16 @@ def test_progress_shows_elapsed_and_each_stage(tmp_path: Path, monkeypatch: pyte
 
 def test_a_vm_that_dies_during_boot_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rehearsal = _rehearsal(tmp_path, running=False)
-    monkeypatch.setattr(session, "wait_for_ssh", lambda target, timeout: time.sleep(5))
+    monkeypatch.setattr(session, "connect", lambda target, wait: time.sleep(5))
     with pytest.raises(RemoteError, match="stopped during boot"):
         session.wait_for_cloud_init(rehearsal, io.StringIO(), timeout=60)
 
 
 def test_ssh_failure_is_raised_to_the_caller(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(target, timeout):
+    def refuse(target, wait):
         raise RemoteError("did not accept SSH")
 
-    monkeypatch.setattr(session, "wait_for_ssh", refuse)
+    monkeypatch.setattr(session, "connect", refuse)
     with pytest.raises(RemoteError, match="did not accept SSH"):
         session.wait_for_cloud_init(_rehearsal(tmp_path), io.StringIO(), timeout=60)
 
@@ -102,7 +102,7 @@ class RebootingRemote:
 def test_reboot_retries_when_the_dying_sshd_drops_the_connection(monkeypatch: pytest.MonkeyPatch) -> None:
     before, dying, after = RebootingRemote("old"), RebootingRemote("old", drops=True), RebootingRemote("new")
     connections = iter([dying, after])
-    monkeypatch.setattr(session, "wait_for_ssh", lambda target, timeout: next(connections))
+    monkeypatch.setattr(session, "connect", lambda target, wait: next(connections))
     monkeypatch.setattr(session.time, "sleep", lambda seconds: None)
     vm = SimpleNamespace(target=None, remote=lambda: before)
     session.RehearsalVM.reboot(vm, timeout=60)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from role_specs import run
+from tools import require
 
 from bothost.role import CommandResult
 from bothost.templating import render
@@ -120,8 +121,7 @@ def test_bridge_check(change: dict, passed: bool) -> None:
 
 def test_docker_state_program_reads_the_engine_api_and_the_kernel_flag(tmp_path: Path) -> None:
     """DOCKER_STATE against a fake Engine API and two real processes, one with no_new_privs set."""
-    if not shutil.which("setpriv"):
-        pytest.skip("setpriv (util-linux) is missing")
+    require("setpriv (util-linux)", shutil.which("setpriv"))
     confined = subprocess.Popen(["setpriv", "--no-new-privs", "sleep", "30"])
     loose = subprocess.Popen(["sleep", "30"])
     socket_path = tmp_path / "docker.sock"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from role_specs import make_spec, require_root, run
-from tools import nft_binary
+from tools import nft_binary, require
 
 from bothost.role import CommandResult, RenderContext
 from bothost.templating import render
@@ -49,8 +49,7 @@ def test_ruleset_never_flushes_other_tables() -> None:
 def load(texts: list[str], tmp_path: Path) -> str:
     """Load rulesets one after another in a fresh network namespace; nft's JSON listing of the result."""
     require_root("a network namespace for nft")
-    if not shutil.which("unshare"):
-        pytest.skip("no unshare")
+    require("unshare (util-linux)", shutil.which("unshare"))
     files = []
     for index, text in enumerate(texts):
         path = tmp_path / f"r{index}.nft"

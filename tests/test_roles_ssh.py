@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shlex
 import socket
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from role_specs import make_spec, require_root, run
 from ssh_audit.builtin_policies import BUILTIN_POLICIES
-from tools import sshd_binary
+from tools import moduli_file, sshd_binary
 
 from bothost.hostkeys import generate_host_keys
 from bothost.role import CommandResult, RenderContext
@@ -44,10 +45,9 @@ def sshd_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, text in (("ed25519", keys.ed25519_private), ("rsa", keys.rsa_private)):
         (root / f"host_{name}").write_text(text)
         (root / f"host_{name}").chmod(0o600)
-    moduli = Path("/etc/ssh/moduli")
-    if not moduli.exists():
-        pytest.skip("no /etc/ssh/moduli to filter")
-    result = run(["sh", "-c", FILTER_MODULI, "filter-moduli", "3072", str(root / "moduli")])
+    # The role's own filter, reading the moduli install.sh unpacked when the system has none.
+    script = FILTER_MODULI.replace("/etc/ssh/moduli", shlex.quote(str(moduli_file())))
+    result = run(["sh", "-c", script, "filter-moduli", "3072", str(root / "moduli")])
     assert result.returncode == 0, result.stderr
     return root
 
@@ -125,7 +125,7 @@ def test_filtered_moduli_pass_the_check(sshd_dir: Path) -> None:
     check = next(c for c in SshRole().checks(local_settings(sshd_dir)) if c.id == "ssh-11")
     output = run(list(check.command))
     assert check.evaluate(CommandResult(output.returncode, output.stdout)).passed
-    unfiltered = run(["awk", "$1 !~ /^#/ {print $5 + 1}", "/etc/ssh/moduli"]).stdout
+    unfiltered = run(["awk", "$1 !~ /^#/ {print $5 + 1}", str(moduli_file())]).stdout
     assert not check.evaluate(CommandResult(0, unfiltered + "2048\n")).passed
     assert not check.evaluate(CommandResult(0, "")).passed
     assert not check.evaluate(CommandResult(2, "", "awk: cannot open")).passed

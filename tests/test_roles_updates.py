@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from role_specs import make_spec, run
+from tools import require
 
 from bothost.role import CommandResult, RenderContext
 from bothost.templating import render
@@ -30,8 +31,7 @@ Unattended-Upgrade::Automatic-Reboot "false";
 
 def apt_dump(tmp_path: Path, *parts: str) -> CommandResult:
     """`apt-config dump` with only the given files in apt.conf.d."""
-    if not shutil.which("apt-config"):
-        pytest.skip("apt-config is not installed")
+    require("apt-config (apt)", shutil.which("apt-config"))
     parts_dir = tmp_path / "apt.conf.d"
     parts_dir.mkdir()
     for index, text in enumerate(parts):

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from bothost.errors import BothostError, RemoteError
-from bothost.remote import Target
 from bothost.role import CommandResult
 from bothost.runbook import ssh_keys
+from bothost.ssh import Target
 
 OLD = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHM8p2zW3ZlsbqQcNq2BNa0RDk8vg9k3Jw+VslVkRqDs old@laptop"
 NEW = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpDb0qKkh3N8Rk6Xqzq7eWg3mK5c0Yw1l2nVn8Ue9aT new@laptop"

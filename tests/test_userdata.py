@@ -15,8 +15,8 @@ from role_specs import ROOT, admin_key, make_spec, run
 from tools import cloud_init_schema_command
 
 from bothost.cli.options import load_spec
-from bothost.hostkeys import generate_host_keys
-from bothost.role import HostKeys, RenderContext
+from bothost.hostkeys import HostKeys, generate_host_keys
+from bothost.role import RenderContext
 from bothost.userdata import MAX_USER_DATA_BYTES, compose, render_user_data, role_checks
 from roles import all_roles
 from roles.ssh import PLACEHOLDER

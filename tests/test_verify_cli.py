@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_verify_stack import ED, RSA, fake_pulumi
+from test_stack import ED, RSA, fake_pulumi
 
 from bothost.cli import cli
 from bothost.role import Outcome
-from bothost.verify import host as verify_host
+from bothost.verify import runner as verify_runner
 from bothost.verify.runner import CheckResult
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ def seen(monkeypatch: pytest.MonkeyPatch) -> dict:
         record["target"], record["checks"] = target, list(checks)
         return [CheckResult(c, Outcome(c.id not in record["fail"], "seen")) for c in checks]
 
-    monkeypatch.setattr(verify_host, "verify_target", fake_verify)
+    monkeypatch.setattr(verify_runner, "verify_target", fake_verify)
     return record
 
 

@@ -5,74 +5,26 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import paramiko
 import pytest
+from fakes import ssh_server
+from fakes.ssh_server import Server
 
 from bothost.errors import HostKeyMismatch
-from bothost.remote import Target
+from bothost.ssh import Target
 from bothost.verify import probes
 from bothost.verify.probes import PROBES, auth_methods, client_probes, root_login
 
 
-class Server(paramiko.ServerInterface):
-    """Offers `methods`; accepts public keys for `accept_users` only."""
-
-    def __init__(self, methods: str, accept_users: set[str]) -> None:
-        self.methods = methods
-        self.accept_users = accept_users
-
-    def get_allowed_auths(self, username: str) -> str:
-        return self.methods
-
-    def check_auth_publickey(self, username: str, key: paramiko.PKey) -> int:
-        return paramiko.AUTH_SUCCESSFUL if username in self.accept_users else paramiko.AUTH_FAILED
-
-
 @pytest.fixture
 def host_key(tmp_path: Path) -> paramiko.PKey:
-    return paramiko.Ed25519Key.from_private_key_file(str(_key_file(tmp_path, "host")))
+    return ssh_server.host_key(tmp_path)
 
 
-def _key_file(directory: Path, name: str) -> Path:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ed25519
-
-    path = directory / name
-    path.write_bytes(ed25519.Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()))
-    return path
-
-
-@contextmanager
-def _serve(host_key: paramiko.PKey, server: Server, port: int = 0) -> Iterator[int]:
-    """An SSH server on a free loopback port for the duration of a with-block."""
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", port))
-    listener.listen(4)
-    stop = threading.Event()
-
-    def loop() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            transport = paramiko.Transport(conn)
-            transport.add_server_key(host_key)
-            transport.start_server(server=server)
-
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1]
-    stop.set()
-    thread.join(timeout=2)
-    listener.close()
+_key_file = ssh_server.key_file
+_serve = ssh_server.serve
 
 
 def _target(port: int, key: paramiko.PKey, identity: Path | None) -> Target:

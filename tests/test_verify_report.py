@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 
-from bothost.role import Check, Outcome, expect_exit_zero
+from bothost.role import Check, CommandResult, Outcome
 from bothost.verify.report import as_json, as_table, summary
 from bothost.verify.runner import CheckResult
 
 LONG = "kexalgorithms=sntrup761x25519-sha512,curve25519-sha256,diffie-hellman-group16-sha512"
+
+
+def expect_exit_zero(result: CommandResult) -> Outcome:
+    """Parser: the command succeeds."""
+    return Outcome(result.exit_status == 0, f"exit {result.exit_status}")
 
 
 def _result(id_: str, passed: bool, actual: str = "seen", expected: str = "wanted") -> CheckResult:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from bothost.role import Check, CommandResult, Outcome, expect_equal, expect_exit_zero
+from bothost.role import Check, CommandResult, Outcome, expect_equal
 from bothost.verify.runner import BATCH_PROGRAM, run_batch, run_checks
 
 
@@ -28,6 +28,11 @@ class LocalRemote:
         except FileNotFoundError as exc:
             return CommandResult(127, "", str(exc))
         return CommandResult(done.returncode, done.stdout.decode(), done.stderr.decode())
+
+
+def expect_exit_zero(result: CommandResult) -> Outcome:
+    """Parser: the command succeeds."""
+    return Outcome(result.exit_status == 0, f"exit {result.exit_status}")
 
 
 def _check(id_: str, command: tuple[str, ...] | None, evaluate=expect_exit_zero, probe: str | None = None,
@@ -96,3 +101,22 @@ def test_no_commands_no_round_trip() -> None:
 def test_batch_keeps_stdout_stderr_and_status_apart() -> None:
     [result] = run_batch(LocalRemote(), [("sh", "-c", "echo out; echo err >&2; exit 4")])
     assert result == CommandResult(4, "out\n", "err\n")
+
+
+def test_python_checks_run_inside_the_batch_interpreter_with_the_same_results() -> None:
+    """One interpreter start for the whole verify: a `python3 -c` check runs in the batch's own process."""
+    exits = ("import sys; print(sys.argv[1:]); print('warn', file=sys.stderr); sys.exit(3)")
+    results = run_batch(LocalRemote(), [
+        ("python3", "-S", "-c", "import os; print(os.getpid())"),
+        ("sh", "-c", "echo $PPID"),  # the batch's pid, as its children see it
+        ("python3", "-c", exits, "arg"),
+        ("python3", "-c", "import sys; sys.exit('refused')"),
+        ("python3", "-c", "raise ValueError('bad')"),
+        ("python3", "-I", "-c", "import os; print(os.getpid())"),  # other flags: its own interpreter
+    ])
+    inline, parent, exited, message, raised, isolated = results
+    assert inline.stdout == parent.stdout and inline.exit_status == 0
+    assert exited == CommandResult(3, "['arg']\n", "warn\n")
+    assert (message.exit_status, message.stderr) == (1, "refused\n")
+    assert raised.exit_status == 1 and "ValueError('bad')" in raised.stderr
+    assert isolated.stdout != parent.stdout

@@ -19,7 +19,7 @@ def require(what: str, found: object) -> None:
     message = f"{what} is missing: run ./install.sh --tests"
     if os.environ.get("CI"):
         pytest.fail(message)
-    pytest.skip(message)
+    pytest.skip(message, allow_module_level=True)
 
 
 def sshd_binary() -> str:
@@ -29,6 +29,15 @@ def sshd_binary() -> str:
         "/usr/sbin/sshd" if Path("/usr/sbin/sshd").exists() else None)
     require("sshd", found)
     return str(found)
+
+
+def moduli_file() -> Path:
+    """Debian's /etc/ssh/moduli (from openssh-server, unpacked by install.sh, or the system's)."""
+    for path in (TOOLS_DIR / "root/etc/ssh/moduli", Path("/etc/ssh/moduli")):
+        if path.exists():
+            return path
+    require("/etc/ssh/moduli (openssh-server)", False)
+    raise AssertionError("unreachable")
 
 
 def cloud_init_schema_command() -> list[str]:

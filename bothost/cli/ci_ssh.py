@@ -9,8 +9,7 @@ from pathlib import Path
 
 import click
 
-from bothost.cli.options import config_option
-from bothost.cli.target import target_options
+from bothost.cli.session import Session, with_session
 from bothost.errors import BothostError
 
 stack_option = click.option("--stack", envvar="STACK", required=True, help="Stack (label stack=NAME).")
@@ -78,8 +77,9 @@ def check(stack: str) -> None:
 def _stack_ssh_port(stack: str) -> int:
     """The SSH port from Pulumi.<stack>.yaml (committed for CI; its secrets stay encrypted)."""
     from bothost.cli.options import load_spec
+    from bothost.config.stackfile import stack_file
 
-    path = Path(os.environ.get("BOTHOST_CONFIG", f"Pulumi.{stack}.yaml"))
+    path = stack_file(stack)
     if not path.exists():
         raise BothostError(f"{path} not found: pass --port, or commit the stack file")
     return load_spec(path).host.ssh_port
@@ -103,23 +103,16 @@ def wait_for_banner(host: str, port: int, timeout: float, interval: float = 3.0)
 
 
 @ci_ssh.command("install-gate")
-@target_options
-@config_option
-def install_gate(host: str | None, port: int | None, user: str | None, identity: Path | None,
-                 host_keys: tuple[str, ...], config_path: Path) -> None:
+@with_session
+def install_gate(session: Session) -> None:
     """Give the host's CI gate a READ-ONLY Hetzner token ($BOTHOST_CI_GATE_TOKEN or asked); run it once."""
-    from bothost.cli.options import load_spec
-    from bothost.cli.target import resolve_target
-    from bothost.remote import Remote
     from bothost.secret import Secret
     from roles.ci_gate import CiGateSettings
 
     token = Secret(os.environ.get("BOTHOST_CI_GATE_TOKEN") or click.prompt(
         "Read-only Hetzner API token for the CI gate", hide_input=True))
-    spec = load_spec(config_path)
-    target, _ = resolve_target(spec, host, port, user, identity, host_keys)
     path = CiGateSettings(selector="", ssh_port=0).token_path
-    with Remote(target) as remote:
+    with session.host() as remote:
         remote.check(["install", "-d", "-m", "0700", str(Path(path).parent)])
         remote.write_file(path, token.reveal().encode() + b"\n", mode="0600", owner="root:root")
         result = remote.run(["systemctl", "start", "bothost-ci-gate.service"])

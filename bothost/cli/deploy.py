@@ -6,46 +6,33 @@ from pathlib import Path
 
 import click
 
-from bothost.cli.options import config_option, load_spec
-from bothost.cli.target import bot_host, resolve_target, target_options
+from bothost.cli.session import Session, with_session
 
 
 @click.command()
-@target_options
-@config_option
+@with_session
 @click.option(
     "--image-archive",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Image tarball to stream over SSH instead of pulling (default: bothost:bot.imageArchive).",
 )
-def deploy(
-    host: str | None,
-    port: int | None,
-    user: str | None,
-    identity: Path | None,
-    host_keys: tuple[str, ...],
-    config_path: Path,
-    image_archive: Path | None,
-) -> None:
+def deploy(session: Session, image_archive: Path | None) -> None:
     """Audit the exchange key, then deploy or update the bot; secrets go over SSH into 0400 files only.
 
     Secrets are read with `pulumi config --show-secrets` when the Pulumi CLI exists, else from
     environment variables (BOTHOST_EXCHANGE_API_SECRET, BOTHOST_BOT_SECRET_TELEGRAM_TOKEN for
     bothost:botSecrets.telegramToken, ...), else asked for.
     """
-    from bothost.config.secrets import SecretSource
     from bothost.deploy.ops import deploy_spec, secrets_for, settings_for
     from bothost.keyaudit.preflight import key_audit_preflight
 
-    spec = load_spec(config_path)
+    spec = session.spec
     settings_for(spec)  # fail on a missing bot before asking for secrets or connecting
-    source = SecretSource(config_path)
-    secrets = secrets_for(spec, source.resolve)
-    target, static_ip = resolve_target(spec, host, port, user, identity, host_keys)
-    preflight = key_audit_preflight(spec.exchange, static_ip or target.host, click.echo)
-    with bot_host(target) as connected:
-        result = deploy_spec(connected, spec, secrets, archive=image_archive, preflight=preflight,
-                             note=click.echo)
+    secrets = secrets_for(spec, session.secrets.resolve)
+    target = session.target
+    preflight = key_audit_preflight(spec.exchange, session.static_ip or target.host, click.echo)
+    with session.host() as host:
+        result = deploy_spec(host, spec, secrets, archive=image_archive, preflight=preflight, note=click.echo)
     click.echo(
         f"{'deployed' if result.changed else 'unchanged'}: image {result.image_id[:19]}, "
         f"spec {result.spec_hash[:12]}"

@@ -33,5 +33,5 @@ def rehearse(config_path: Path, image_path: Path | None, ssh_port: int | None, k
         return
     spec = load_spec(config_path)
     image = user_image(image_path) if image_path else ensure_image(recipe_for_spec(spec))
-    if not run(spec, image, ssh_port=ssh_port, keep=keep):
+    if not run(spec, image, ssh_port=ssh_port, keep=keep, config_path=config_path):
         sys.exit(1)

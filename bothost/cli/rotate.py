@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from bothost.cli.options import config_option, load_spec
-from bothost.cli.target import resolve_target, target_options
+from bothost.cli import session as cli_session
+from bothost.cli.session import Session, with_session
 
-
-def open_remote(target: object) -> object:
-    """The pinned SSH connection to the host (a seam for tests)."""
-    from bothost.remote import Remote
-
-    return Remote(target)
+if TYPE_CHECKING:
+    from bothost.config import StackSpec
+    from bothost.config.secrets import SecretSource
+    from bothost.host import Host
+    from bothost.secret import Credentials
 
 
 @click.group("rotate")
@@ -23,23 +23,20 @@ def rotate() -> None:
 
 
 @rotate.command("ssh-key")
-@target_options
+@with_session
 @click.option("--new-key", "new_key", required=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The NEW private key file (its .pub must be beside it).")
 @click.option("--old-key", "old_key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The OLD public key (.pub) to remove (default: --identity's .pub).")
 @click.option("--yes", is_flag=True, help="Do not ask before removing the old key.")
-@config_option
-def ssh_key(host: str | None, port: int | None, user: str | None, identity: Path | None,
-            host_keys: tuple[str, ...], new_key: Path, old_key: Path | None, yes: bool,
-            config_path: Path) -> None:
+def ssh_key(session: Session, new_key: Path, old_key: Path | None, yes: bool) -> None:
     """Add the new admin key, prove a fresh login with it, then remove the old one (never the last)."""
     from bothost.errors import BothostError
     from bothost.runbook.ssh_keys import config_hint, old_key_refused, rotate_ssh_key
 
-    spec = load_spec(config_path)
-    target, _ = resolve_target(spec, host, port, user, identity, host_keys)
+    target = session.target
+    identity = target.identity
     new_pub = Path(f"{new_key}.pub")
     old_pub = old_key or (Path(f"{identity}.pub") if identity else None)
     if not new_pub.exists() or old_pub is None or not old_pub.exists():
@@ -47,79 +44,68 @@ def ssh_key(host: str | None, port: int | None, user: str | None, identity: Path
                            "--identity with its .pub beside it)")
     if not yes:
         click.confirm(f"Replace {old_pub} with {new_pub} on {target.user}@{target.host}?", abort=True)
-    final = rotate_ssh_key(open_remote, target, new_pub.read_text(), new_key, old_pub.read_text(), click.echo)
-    if identity is not None and not old_key_refused(open_remote, target, identity, click.echo):
+    connect = cli_session.connect_host
+    final = rotate_ssh_key(connect, target, new_pub.read_text(), new_key, old_pub.read_text(), click.echo)
+    if identity is not None and not old_key_refused(connect, target, identity, click.echo):
         raise BothostError("the old key still logs in: it is listed again (by hand?); rerun the rotation")
-    click.echo(config_hint(spec.stack, final))
+    click.echo(config_hint(session.spec.stack, final))
 
 
 @rotate.command("exchange-key")
-@target_options
+@with_session
 @click.option("--static-ip", help="The whitelisted IP (default: stack output whitelistIpv4).")
 @click.option("--yes", is_flag=True, help="Do not ask before restarting the bot.")
-@config_option
-def exchange_key(host: str | None, port: int | None, user: str | None, identity: Path | None,
-                 host_keys: tuple[str, ...], static_ip: str | None, yes: bool, config_path: Path) -> None:
+def exchange_key(session: Session, static_ip: str | None, yes: bool) -> None:
     """Audit the NEW key set in the stack config, push it, restart the bot, wait healthy, name the old key.
 
     First put the new key into the config: pulumi config set --secret bothost:exchangeApiKey (and Secret).
     """
-    from bothost.config.secrets import SecretSource
     from bothost.errors import BothostError
     from bothost.keyaudit.audit import audit, credentials_from
     from bothost.keyaudit.guide import GUIDES
-    from bothost.runbook.exchange_key import ExchangeRotation, rotate_exchange_key
+    from bothost.runbook.exchange_key import ExchangeRotation, rotate_exchange_key, running_key_hint
+    from roles.bot.presets import bot_settings
 
-    spec = load_spec(config_path)
+    spec = session.spec
     if spec.exchange is None or spec.bot is None:
         raise BothostError("bothost:exchange and bothost:bot must be set to rotate the exchange key")
-    target, exported_ip = resolve_target(spec, host, port, user, identity, host_keys)
-    source = SecretSource(config_path)
+    target, exported_ip = session.target, session.static_ip
+    source = session.secrets
     creds = credentials_from(spec.exchange, source)
     guide = GUIDES[spec.exchange.exchange]
     if not yes:
         click.confirm(f"Audit the new {guide.title} key and restart the bot on {target.host} with it?",
                       abort=True)
-    with open_remote(target) as remote:
+    with session.host() as host:
         rotation = ExchangeRotation(
             guide.title, guide.page,
-            audit=lambda: audit(spec.exchange, creds, remote, static_ip or exported_ip or target.host),
-            push=lambda: _push(spec, source, creds, remote),
-            healthy=lambda: _healthy(spec, remote),
-            old_key_hint=lambda: _key_hint(spec, remote),
+            audit=lambda: audit(spec.exchange, creds, host, static_ip or exported_ip or target.host),
+            push=lambda: _push(spec, source, creds, host),
+            healthy=lambda: _healthy(spec, host),
+            old_key_hint=lambda: running_key_hint(host, bot_settings(spec.bot).secrets_dir),
         )
         click.echo(rotate_exchange_key(rotation, click.echo))
 
 
-def _push(spec: object, source: object, creds: object, remote: object) -> None:
+def _push(spec: StackSpec, source: SecretSource, creds: Credentials, host: Host) -> None:
     """Deploy the bot with the new key files (the deploy restarts it and waits until healthy)."""
     from bothost.deploy.deployer import deploy
-    from bothost.deploy.host import SSHHost
     from bothost.deploy.ops import bot_secret_key, settings_for
     from bothost.deploy.secretfiles import BotSecrets
 
     # The same lookup keys as `bothost deploy` (e.g. env BOTHOST_BOT_SECRET_TELEGRAM_TOKEN).
     bot = {name: source.resolve(value, bot_secret_key(name)) for name, value in spec.bot.secrets}
-    secrets = BotSecrets(creds.key, creds.secret, creds.passphrase, bot)
-    deploy(SSHHost(remote), settings_for(spec), secrets, note=lambda line: click.echo(f"    {line}"))
+    secrets = BotSecrets(creds, bot)
+    deploy(host, settings_for(spec), secrets, note=lambda line: click.echo(f"    {line}"))
 
 
-def _healthy(spec: object, remote: object) -> bool:
+def _healthy(spec: StackSpec, host: Host) -> bool:
     """docker reports the bot container running and healthy."""
     from bothost.facts import docker
     from roles.bot.presets import bot_settings
 
-    fact = docker.parse_container(remote.run(docker.inspect_container_argv(bot_settings(spec.bot).container)))
+    fact = docker.parse_container(host.run(docker.inspect_container_argv(bot_settings(spec.bot).container)))
     return fact is not None and fact.running and fact.health == "healthy"
-
-
-def _key_hint(spec: object, remote: object) -> str | None:
-    """The first 4 characters of the API key the host runs now (the key's public id, never the secret)."""
-    from roles.bot.presets import bot_settings
-
-    path = f"{bot_settings(spec.bot).secrets_dir}/exchange_api_key"
-    result = remote.run(["head", "-c", "4", path])
-    return result.stdout.strip() or None if result.exit_status == 0 else None
 
 
 @rotate.command("host-keys")
@@ -135,7 +121,7 @@ def host_keys_() -> None:
 @click.option("--yes", is_flag=True, help="Do not ask before replacing the server.")
 def host(stack: str, yes: bool) -> None:
     """Replace the server (new host keys) while keeping the static IP; then redeploy and verify."""
-    from bothost.runbook.host import rotate_host
+    from bothost.runbook.rotate_host import rotate_host
 
     if not yes:
         click.confirm(f"Replace the server of stack {stack} (the bot stops meanwhile)?", abort=True)

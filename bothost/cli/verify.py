@@ -4,31 +4,26 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 
-from bothost.cli.options import config_option, load_spec
-from bothost.cli.target import resolve_target, target_options
+from bothost.cli.session import Session, with_session
 
 
 @click.command()
-@target_options
-@config_option
+@with_session
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def verify(host: str | None, port: int | None, user: str | None, identity: Path | None,
-           host_keys: tuple[str, ...], config_path: Path, as_json: bool) -> None:
+def verify(session: Session, as_json: bool) -> None:
     """Run every role's checks on the host over one pinned SSH session; exit 1 if any fails."""
     from bothost.role import RenderContext
     from bothost.userdata import role_checks
-    from bothost.verify.host import verify_target
     from bothost.verify.report import as_json as report_json
     from bothost.verify.report import as_table
+    from bothost.verify.runner import verify_target
 
-    spec = load_spec(config_path)
-    target, _ = resolve_target(spec, host, port, user, identity, host_keys)
-    results = verify_target(target, role_checks(spec, RenderContext()))
-    name = f"{target.user}@{target.host}:{target.port}"
+    target = session.target
+    results = verify_target(target, role_checks(session.spec, RenderContext()))
+    name = str(target)
     if as_json:
         click.echo(json.dumps(report_json(results, name), indent=2))
     else:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bothost.config.host import NS
 from bothost.config.raw import Encrypted, RawConfig
 from bothost.errors import ConfigError
-from bothost.secret import Secret
+from bothost.secret import Credentials, Secret
 
 DEFAULT_API_BASES: dict[str, str] = {
     "binance": "https://api.binance.com",
@@ -46,6 +47,17 @@ class ExchangeSpec:
     api_key: SecretValue
     api_secret: SecretValue
     passphrase: SecretValue | None
+
+
+def resolve_credentials(spec: ExchangeSpec,
+                        resolve: Callable[[SecretValue | None, str], Secret]) -> Credentials:
+    """The spec's key material, each value resolved by its config key (CLI: SecretSource.resolve; `pulumi
+    up`: the engine's decrypted config)."""
+    return Credentials(
+        key=resolve(spec.api_key, f"{NS}:exchangeApiKey"),
+        secret=resolve(spec.api_secret, f"{NS}:exchangeApiSecret"),
+        passphrase=None if spec.passphrase is None else resolve(spec.passphrase, f"{NS}:exchangePassphrase"),
+    )
 
 
 def parse_exchange(raw: RawConfig) -> ExchangeSpec | None:

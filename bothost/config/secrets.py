@@ -10,11 +10,9 @@ terminal is asked with a hidden prompt.
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -75,32 +73,11 @@ class SecretSource:
     def _from_pulumi(self) -> dict[str, object]:
         """All config values of the stack, decrypted by the Pulumi CLI (stdout only)."""
         if self._decrypted is None:
-            argv = [self.pulumi, "config", "--show-secrets", "--json", "--stack", stack_name(self.stack_file)]
-            try:
-                done = subprocess.run(
-                    argv, cwd=self.stack_file.parent, capture_output=True, text=True, timeout=120, check=False
-                )
-            except (OSError, subprocess.TimeoutExpired) as error:
-                raise BothostError(f"could not run the Pulumi CLI: {type(error).__name__}") from None
-            if done.returncode != 0:
-                raise BothostError(
-                    f"pulumi config --show-secrets failed (exit {done.returncode}): "
-                    f"{done.stderr.strip()[-300:]}"
-                )
-            try:
-                document = json.loads(done.stdout)
-            except ValueError:
-                raise BothostError("pulumi config --json printed something that is not JSON") from None
-            self._decrypted = {
-                key: (entry.get("value") if isinstance(entry, dict) else entry)
-                for key, entry in document.items()
-            }
+            from bothost.stack import decrypted_config
+
+            stack = stack_name(self.stack_file)
+            self._decrypted = decrypted_config(self.pulumi, stack, self.stack_file.parent)
         return self._decrypted
-
-
-def resolve_secret(raw_value: Secret | Encrypted | None, key: str, stack_file: Path) -> Secret:
-    """One secret, resolved as the module docstring says (use SecretSource for several)."""
-    return SecretSource(stack_file).resolve(raw_value, key)
 
 
 def _hidden_prompt(text: str) -> str:

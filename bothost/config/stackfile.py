@@ -31,6 +31,11 @@ def stack_name(path: Path) -> str:
     return match.group(1) if match else path.stem
 
 
+def stack_file(stack: str) -> Path:
+    """The stack file that stands for a stack name (the inverse of stack_name)."""
+    return Path(f"Pulumi.{stack}.yaml")
+
+
 def read_stack_file(path: Path) -> RawConfig:
     """The `config:` mapping of a stack file; `secure:` values stay encrypted."""
     try:

@@ -8,20 +8,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bothost.deploy.host import Host, audit_line
 from bothost.deploy.image import Archive, ensure_image
 from bothost.deploy.secretfiles import BotSecrets, content_digests, keyed_digests, secret_files
 from bothost.deploy.swap import run_swap
 from bothost.errors import BothostError
 from bothost.facts import docker
 from bothost.facts.files import parse_sha256sum, parse_stat, sha256_argv, stat_argv
+from bothost.host import Host, audit_line
+from bothost.progress import Report
 from bothost.secret import Secret
 from roles.bot.flags import SPEC_LABEL, command_args, create_argv, run_flags, stop_argv
 from roles.bot.settings import HMAC_KEY_PATH, SECRET_FILE_MODE, BotSettings, hmac_key_argv
 
 SPEC_VERSION = 1  # bump when the meaning of the spec hash changes
 Preflight = Callable[[Host, BotSettings, BotSecrets], None]  # the exchange key audit; raises to refuse
-Note = Callable[[str], None]
 
 
 class DeployError(BothostError):
@@ -65,7 +65,7 @@ def deploy(
     *,
     archive: Archive | None = None,
     preflight: Preflight | None = None,
-    note: Note = lambda _: None,
+    note: Report = lambda _: None,
 ) -> DeployResult:
     """Converge the host to run the bot as `s` says; does nothing when it already does."""
     files = secret_files(s, secrets)
@@ -146,7 +146,7 @@ def converge_container(
     desired: str,
     result: DeployResult,
     act: Callable[..., None],
-    note: Note,
+    note: Report,
 ) -> None:
     """Start, keep or swap the container; the old one trades until the one command that swaps them."""
     nxt, prev = f"{s.container}-next", f"{s.container}-prev"
@@ -206,7 +206,7 @@ def swap(host: Host, s: BotSettings, *, stop: list[str], result: DeployResult) -
         result.gap_seconds = stamps[3] - stamps[1]
 
 
-def wait_healthy(host: Host, s: BotSettings, note: Note, *, poll: float = 0.5) -> float | None:
+def wait_healthy(host: Host, s: BotSettings, note: Report, *, poll: float = 0.5) -> float | None:
     """Wait until docker reports the container healthy; fail early when it exits or turns unhealthy.
 
     Returns the host-clock time (Unix seconds) docker's first passing health check ended.

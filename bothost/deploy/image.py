@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import tarfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bothost.deploy.host import Host
 from bothost.errors import BothostError
 from bothost.facts.docker import inspect_image_argv, parse_image
+from bothost.host import Host
+from bothost.progress import Report
 
 ARCHIVE_LABEL = "bothost.archive"  # sha256 of an imported rootfs tarball (docker import has no stable id)
 PULL_TIMEOUT = 1800.0  # seconds; a large image over a slow link
@@ -68,7 +68,7 @@ def inspect_archive(path: Path) -> Archive:
     return Archive(path, "docker-archive", digest.hexdigest(), "sha256:" + hashlib.sha256(config).hexdigest())
 
 
-def ensure_image(host: Host, ref: str, archive: Archive | None, note: Callable[[str], None]) -> str:
+def ensure_image(host: Host, ref: str, archive: Archive | None, note: Report) -> str:
     """Make `ref` present on the host as wanted and return its image id; acts only when needed."""
     current = parse_image(host.run(inspect_image_argv(ref)))
     if archive is not None:
@@ -118,7 +118,7 @@ def _from_archive(
     archive: Archive,
     current_id: str | None,
     current_label: str | None,
-    note: Callable[[str], None],
+    note: Report,
 ) -> str:
     if archive.kind == "docker-archive":
         if current_id == archive.image_id:

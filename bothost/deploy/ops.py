@@ -8,13 +8,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bothost.config.exchange import resolve_credentials
 from bothost.config.raw import Encrypted
-from bothost.deploy.deployer import DeployResult, Note, Preflight, deploy
-from bothost.deploy.host import Host, audit_line
+from bothost.deploy.deployer import DeployResult, Preflight, deploy
 from bothost.deploy.image import inspect_archive
 from bothost.deploy.secretfiles import BotSecrets
 from bothost.errors import BothostError
 from bothost.facts import docker
+from bothost.host import Host, audit_line
+from bothost.progress import Report
 from bothost.secret import Secret
 from roles.bot.flags import stop_argv
 from roles.bot.presets import bot_settings
@@ -82,14 +84,7 @@ def secrets_for(spec: object, resolve: Resolve) -> BotSecrets:
     bot = {name: resolve(value, bot_secret_key(name)) for name, value in spec.bot.secrets}
     if exchange is None:
         return BotSecrets(bot=bot)
-    return BotSecrets(
-        exchange_api_key=resolve(exchange.api_key, "bothost:exchangeApiKey"),
-        exchange_api_secret=resolve(exchange.api_secret, "bothost:exchangeApiSecret"),
-        exchange_passphrase=resolve(exchange.passphrase, "bothost:exchangePassphrase")
-        if exchange.passphrase is not None
-        else None,
-        bot=bot,
-    )
+    return BotSecrets(exchange=resolve_credentials(exchange, resolve), bot=bot)
 
 
 def deploy_spec(
@@ -99,7 +94,7 @@ def deploy_spec(
     *,
     archive: Path | None = None,
     preflight: Preflight | None = None,
-    note: Note = lambda _: None,
+    note: Report = lambda _: None,
 ) -> DeployResult:
     """Deploy the bot a StackSpec describes; archive overrides bot.imageArchive."""
     s = settings_for(spec)
@@ -139,7 +134,7 @@ def uptime(started_at: str, now: datetime.datetime | None = None) -> str:
     return (f"{days}d " if days else "") + f"{rest // 3600}h {rest % 3600 // 60}m {rest % 60}s"
 
 
-def stop(host: Host, s: BotSettings, note: Note = lambda _: None) -> StopReport:
+def stop(host: Host, s: BotSettings, note: Report = lambda _: None) -> StopReport:
     """Stop the bot gracefully (full grace period), locked and audited; it stays stopped across reboots."""
     with host.lock():
         fact = docker.parse_container(host.run(docker.inspect_container_argv(s.container)))
@@ -157,7 +152,7 @@ def stop(host: Host, s: BotSettings, note: Note = lambda _: None) -> StopReport:
         return StopReport(after.exit_code, seconds, s.stop_grace_period, False)
 
 
-def remove(host: Host, s: BotSettings, note: Note = lambda _: None) -> None:
+def remove(host: Host, s: BotSettings, note: Report = lambda _: None) -> None:
     """Stop gracefully, remove the containers and the secret files (the data directory stays)."""
     with host.lock():
         fact = docker.parse_container(host.run(docker.inspect_container_argv(s.container)))

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bothost.errors import BothostError
-from bothost.secret import Secret
+from bothost.secret import Credentials, Secret
 from roles.bot.settings import FREQTRADE_PRIVATE_CONFIG, BotSettings
 
 # freqtrade config paths for bot secrets with a known meaning (others are only files under /run/secrets).
@@ -25,9 +25,7 @@ FREQTRADE_SECRET_PATHS = {
 class BotSecrets:
     """Secret values for the bot, already decrypted; every one wrapped so it never prints."""
 
-    exchange_api_key: Secret | None = None
-    exchange_api_secret: Secret | None = None
-    exchange_passphrase: Secret | None = None
+    exchange: Credentials | None = None  # bothost:exchangeApiKey/Secret/Passphrase
     bot: Mapping[str, Secret] = field(default_factory=dict)  # bothost:botSecrets, name -> value
 
     def __repr__(self) -> str:
@@ -35,21 +33,11 @@ class BotSecrets:
 
     def names(self) -> set[str]:
         """The names of the secrets that are set (names are not secret)."""
-        exchange = {
-            "exchange_api_key": self.exchange_api_key,
-            "exchange_api_secret": self.exchange_api_secret,
-            "exchange_passphrase": self.exchange_passphrase,
-        }
-        return {name for name, value in exchange.items() if value} | set(self.bot)
+        return set(self.exchange_files()) | set(self.bot)
 
-    def exchange(self) -> dict[str, Secret]:
+    def exchange_files(self) -> dict[str, Secret]:
         """The exchange secrets that are set, by file name."""
-        pairs = {
-            "exchange_api_key": self.exchange_api_key,
-            "exchange_api_secret": self.exchange_api_secret,
-            "exchange_passphrase": self.exchange_passphrase,
-        }
-        return {name: value for name, value in pairs.items() if value}
+        return self.exchange.files() if self.exchange else {}
 
 
 def secret_files(s: BotSettings, secrets: BotSecrets) -> dict[str, Secret]:
@@ -65,17 +53,18 @@ def secret_files(s: BotSettings, secrets: BotSecrets) -> dict[str, Secret]:
         )
     files = {name: available[name] for name in s.secret_names}
     if s.exchange_files:
-        files.update(secrets.exchange())
+        files.update(secrets.exchange_files())
     return dict(sorted(files.items()))
 
 
 def freqtrade_private_config(s: BotSettings, secrets: BotSecrets) -> Secret:
     """freqtrade's second config file: exchange key, API credentials and the exit behaviour."""
-    if not (secrets.exchange_api_key and secrets.exchange_api_secret):
+    creds = secrets.exchange
+    if creds is None:
         raise BothostError("freqtrade needs bothost:exchangeApiKey and bothost:exchangeApiSecret")
-    exchange = {"key": secrets.exchange_api_key.reveal(), "secret": secrets.exchange_api_secret.reveal()}
-    if secrets.exchange_passphrase:
-        exchange["password"] = secrets.exchange_passphrase.reveal()
+    exchange = {"key": creds.key.reveal(), "secret": creds.secret.reveal()}
+    if creds.passphrase:
+        exchange["password"] = creds.passphrase.reveal()
     document: dict[str, dict[str, object]] = {
         "exchange": exchange,
         # Inside its own network namespace; docker publishes the port on the host's 127.0.0.1 only.

@@ -8,7 +8,7 @@ health command first passed (missing when it did not pass within the limit, or t
 
 from __future__ import annotations
 
-from bothost.deploy.host import Host
+from bothost.host import Host
 from roles.bot.settings import BotSettings
 from roles.docker import DOCKER_SOCKET
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bothost.errors import BothostError
+from bothost.infra.policy import selector
 from bothost.secret import Secret
 
 if TYPE_CHECKING:
@@ -57,12 +58,6 @@ def api_errors(doing: str) -> Iterator[None]:
     except OSError as exc:
         raise HetznerError(f"{doing}: cannot reach the Hetzner API: {exc}") from None
 
-
-def selector(stack: str) -> str:
-    """The label selector of one stack's resources (the labels bothost.infra.policy puts on them)."""
-    from bothost.infra.policy import labels
-
-    return ",".join(f"{key}={value}" for key, value in sorted(labels(stack).items()))
 
 
 @dataclass(frozen=True)

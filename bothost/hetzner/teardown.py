@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bothost.hetzner.client import HetznerError, api_errors, find_stack
+from bothost.progress import Report
 
 if TYPE_CHECKING:
     from hcloud import Client
-
-Report = Callable[[str], None]
 
 
 def delete_servers(client: Client, stack: str, report: Report) -> None:

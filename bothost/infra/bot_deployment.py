@@ -8,14 +8,17 @@ import importlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
 from bothost.deploy.secretfiles import BotSecrets
-from bothost.secret import Secret
+from bothost.secret import Credentials, Secret
 from roles.bot.settings import BotSettings
+
+if TYPE_CHECKING:
+    from bothost.host import Host
 
 # Inputs whose change redeploys the bot (none of them replaces anything: the server is another resource).
 INPUTS = (
@@ -148,10 +151,11 @@ def secrets_to_plain(secrets: BotSecrets) -> dict[str, Any]:
     def reveal(value: Secret | None) -> str | None:
         return value.reveal() if value else None
 
+    creds = secrets.exchange
     return {
-        "exchange_api_key": reveal(secrets.exchange_api_key),
-        "exchange_api_secret": reveal(secrets.exchange_api_secret),
-        "exchange_passphrase": reveal(secrets.exchange_passphrase),
+        "exchange_api_key": reveal(creds.key if creds else None),
+        "exchange_api_secret": reveal(creds.secret if creds else None),
+        "exchange_passphrase": reveal(creds.passphrase if creds else None),
         "bot": {name: value.reveal() for name, value in sorted(secrets.bot.items())},
     }
 
@@ -162,27 +166,25 @@ def secrets_from(data: dict[str, Any]) -> BotSecrets:
     def wrap(value: str | None) -> Secret | None:
         return Secret(value) if value else None
 
+    key, secret = wrap(data.get("exchange_api_key")), wrap(data.get("exchange_api_secret"))
     return BotSecrets(
-        wrap(data.get("exchange_api_key")),
-        wrap(data.get("exchange_api_secret")),
-        wrap(data.get("exchange_passphrase")),
+        Credentials(key, secret, wrap(data.get("exchange_passphrase"))) if key and secret else None,
         {name: Secret(value) for name, value in (data.get("bot") or {}).items()},
     )
 
 
 @contextlib.contextmanager
-def open_host(props: dict[str, Any], *, wait: bool) -> Iterator[Any]:
-    """An SSHHost for the props' target; wait=True also waits for sshd and for cloud-init to finish."""
-    from bothost.deploy.host import SSHHost
-    from bothost.remote import Remote, Target, wait_for_ssh
+def open_host(props: dict[str, Any], *, wait: bool) -> Iterator[Host]:
+    """The Host for the props' target; wait=True also waits for sshd and for cloud-init to finish."""
+    from bothost.host import connect
+    from bothost.ssh import Target
 
     identity = Path(props["identity_file"]) if props.get("identity_file") else None
     target = Target(props["host"], int(props["port"]), props["user"], tuple(props["host_keys"]), identity)
-    remote = wait_for_ssh(target, timeout=CONNECT_TIMEOUT) if wait else Remote(target)
-    with remote:
+    with connect(target, wait=CONNECT_TIMEOUT if wait else 0.0) as host:
         if wait:
-            remote.run(["cloud-init", "status", "--wait"], timeout=CLOUD_INIT_TIMEOUT)
-        yield SSHHost(remote)
+            host.run(["cloud-init", "status", "--wait"], timeout=CLOUD_INIT_TIMEOUT)
+        yield host
 
 
 def _load(path: str | None, arguments: dict[str, Any]):  # -> Preflight | None

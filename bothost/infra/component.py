@@ -8,9 +8,10 @@ import pulumi
 import pulumi_hcloud as hcloud
 
 from bothost.config import StackSpec
+from bothost.hostkeys import HostKeys
 from bothost.infra.host_keys import HostKeysResource
 from bothost.infra.policy import firewall_rules, key_id, labels, slug
-from bothost.role import HostKeys, RenderContext, Role
+from bothost.role import RenderContext, Role
 from bothost.userdata import render_user_data
 from roles.firewall import FirewallRole
 

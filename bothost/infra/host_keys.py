@@ -7,8 +7,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from bothost.hostkeys import RSA_BITS, fingerprint, generate_host_keys
-from bothost.role import HostKeys
+from bothost.hostkeys import RSA_BITS, HostKeys, fingerprint, generate_host_keys
 
 # The input that decides what is generated: changing it (a new bothost key policy) replaces the keys.
 ALGORITHMS = f"ed25519+rsa{RSA_BITS}"

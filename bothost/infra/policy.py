@@ -53,3 +53,8 @@ def key_id(public_line: str) -> str:
 def labels(stack: str) -> dict[str, str]:
     """Labels on every Hetzner resource, so a project shows what bothost owns."""
     return {"managed-by": "bothost", "stack": slug(stack)}
+
+
+def selector(stack: str) -> str:
+    """The Hetzner label selector of one stack's resources: exactly the labels above."""
+    return ",".join(f"{key}={value}" for key, value in sorted(labels(stack).items()))

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from bothost.config.exchange import ExchangeSpec
+from bothost.config.exchange import ExchangeSpec, resolve_credentials
 from bothost.config.secrets import SecretSource
 from bothost.errors import BothostError
 from bothost.keyaudit.guide import GUIDES
 from bothost.keyaudit.runner import LocalRunner, ProbeRunner, RemoteRunner
 from bothost.keyaudit.verdict import Finding, judge_clock, judge_facts, judge_proof, judge_refusal
-from bothost.secret import Secret
+from bothost.secret import Credentials
+
+if TYPE_CHECKING:
+    from bothost.host import Host
+    from bothost.keyaudit.guide import Guide
 
 PROBE_TIMEOUT = 15.0  # seconds per HTTP call inside the probe: exchanges answer in well under a second
 
@@ -24,24 +29,9 @@ class KeyAuditRefused(BothostError):
     """The exchange key must not be deployed; the message says what to change where."""
 
 
-@dataclass(frozen=True)
-class Credentials:
-    """The key material, resolved (never Encrypted) and wrapped."""
-
-    key: Secret
-    secret: Secret
-    passphrase: Secret | None = None
-
-
 def credentials_from(spec: ExchangeSpec, source: SecretSource) -> Credentials:
     """Resolve the spec's key material (Pulumi CLI, environment or prompt; see bothost.config.secrets)."""
-    return Credentials(
-        key=source.resolve(spec.api_key, "bothost:exchangeApiKey"),
-        secret=source.resolve(spec.api_secret, "bothost:exchangeApiSecret"),
-        passphrase=None
-        if spec.passphrase is None
-        else source.resolve(spec.passphrase, "bothost:exchangePassphrase"),
-    )
+    return resolve_credentials(spec, source.resolve)
 
 
 @dataclass(frozen=True)
@@ -95,13 +85,13 @@ def probe_request(spec: ExchangeSpec, creds: Credentials, api_base: str) -> byte
 def audit(
     spec: ExchangeSpec,
     creds: Credentials,
-    host: object,
+    host: Host | ProbeRunner,
     static_ip: str,
     *,
     here: ProbeRunner | None = None,
     here_api_base: str | None = None,
 ) -> AuditResult:
-    """Audit the key from the host (a Remote or a ProbeRunner); Binance's whitelist is also tried from here.
+    """Audit the key from the host (a Host or a ProbeRunner); Binance's whitelist is also tried from here.
 
     here_api_base: where this machine reaches the exchange when that differs from the host's view (only in
     rehearsals and tests, where the host sees a local fake at 10.0.2.2).
@@ -121,7 +111,7 @@ def audit(
     return AuditResult(spec.exchange, tuple(findings), report, here_report)
 
 
-def _judge(report: dict, guide: object, static_ip: str, where: str) -> list[Finding]:
+def _judge(report: dict, guide: Guide, static_ip: str, where: str) -> list[Finding]:
     status = report.get("status")
     if status == "unreachable":
         return [

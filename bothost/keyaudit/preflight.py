@@ -4,38 +4,41 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bothost.config.exchange import ExchangeSpec
 from bothost.errors import BothostError
-from bothost.keyaudit.audit import AuditResult, Credentials, audit
+from bothost.keyaudit.audit import AuditResult, audit
+from bothost.progress import Report
 
-Echo = Callable[[str], None]
+if TYPE_CHECKING:
+    from bothost.deploy.secretfiles import BotSecrets
+    from bothost.host import Host
+    from roles.bot.settings import BotSettings
 
 
 def key_audit_preflight(exchange: ExchangeSpec | None, static_ip: str | None,
-                        echo: Echo) -> Callable[..., None]:
+                        echo: Report) -> Callable[..., None]:
     """A deployer.Preflight that audits the key being deployed, from the host, and refuses a bad one."""
 
-    def preflight(host: object, settings: object, secrets: object) -> None:
+    def preflight(host: Host, settings: BotSettings, secrets: BotSecrets) -> None:
         if exchange is None:
             echo("key audit: skipped (no bothost:exchange configured, so no exchange key is deployed)")
             return
         if not static_ip:
             raise BothostError("the key audit needs the static IP the key is whitelisted to: deploy with "
                                "`pulumi up` first, or pass --host with the stack's whitelistIpv4")
-        if secrets.exchange_api_key is None or secrets.exchange_api_secret is None:
+        if secrets.exchange is None:
             raise BothostError("bothost:exchangeApiKey and bothost:exchangeApiSecret must both be set "
                                f"for the {exchange.exchange} key audit")
-        credentials = Credentials(secrets.exchange_api_key, secrets.exchange_api_secret,
-                                  secrets.exchange_passphrase)
-        result: AuditResult = audit(exchange, credentials, host.remote, static_ip)
+        result: AuditResult = audit(exchange, secrets.exchange, host, static_ip)
         echo(result.render())
         result.raise_if_refused()
 
     return preflight
 
 
-def pulumi_preflight(host: object, settings: object, secrets: object, *, exchange: str, api_base: str,
+def pulumi_preflight(host: Host, settings: BotSettings, secrets: BotSecrets, *, exchange: str, api_base: str,
                      allow_unrestricted_key: bool, static_ip: str) -> None:
     """The same audit inside `pulumi up` (bot_deployment's "module:function"); args are plain, non-secret.
 

@@ -7,10 +7,13 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bothost.errors import BothostError, RemoteError
 from bothost.keyaudit.bundle import probe_bundle
+
+if TYPE_CHECKING:
+    from bothost.host import Host
 
 REMOTE_DIR = "/usr/local/lib/bothost"  # root-owned; the probe holds no secret, so it may stay there
 REMOTE_PATH = f"{REMOTE_DIR}/keyaudit.pyz"
@@ -42,7 +45,7 @@ def parse_report(stdout: str, stderr: str, status: int, where: str) -> dict:
 class RemoteRunner:
     """The probe on the host, as the admin user (no sudo), via the pinned SSH connection."""
 
-    def __init__(self, remote: object) -> None:
+    def __init__(self, remote: Host) -> None:
         self.remote = remote
         self.where = f"the host {remote.target.host}"
 

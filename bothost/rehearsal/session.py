@@ -18,6 +18,7 @@ from typing import TextIO
 
 from bothost.config import StackSpec
 from bothost.errors import HostKeyMismatch, RemoteError
+from bothost.host import Host, connect
 from bothost.hostkeys import generate_host_keys, public_lines
 from bothost.rehearsal import sntp
 from bothost.rehearsal.console import describe_stage, read_console
@@ -25,8 +26,8 @@ from bothost.rehearsal.image import Image
 from bothost.rehearsal.overrides import HOST_GATEWAY, Override, generate_admin_key, rehearsal_spec
 from bothost.rehearsal.seed import make_seed_iso, meta_data
 from bothost.rehearsal.vm import VM, VMConfig, free_port
-from bothost.remote import Remote, Target, wait_for_ssh
 from bothost.role import Check, CommandResult, RenderContext
+from bothost.ssh import Target
 
 BOOT_TIMEOUT = 900.0  # seconds to SSH login and cloud-init done; ~100 s measured under TCG, slower when busy
 LOOPBACK = "127.0.0.1"
@@ -51,9 +52,9 @@ class RehearsalVM:
     host_gateway: str = HOST_GATEWAY  # this machine as the guest sees it (servers on 127.0.0.1 here)
     sntp_process: subprocess.Popen[bytes] | None = None
 
-    def remote(self) -> Remote:
+    def remote(self) -> Host:
         """A new pinned SSH connection as the admin user."""
-        return Remote(self.target)
+        return connect(self.target)
 
     def checks(self) -> list[Check]:
         """Every role's checks for the effective spec."""
@@ -84,7 +85,7 @@ class RehearsalVM:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                remote = wait_for_ssh(self.target, timeout=max(5.0, deadline - time.monotonic()))
+                remote = connect(self.target, wait=max(5.0, deadline - time.monotonic()))
                 with remote:
                     now = remote.run(["cat", "/proc/sys/kernel/random/boot_id"], sudo=False).stdout.strip()
                     if now and now != old:
@@ -180,7 +181,7 @@ def wait_for_cloud_init(rehearsal: RehearsalVM, out: TextIO, timeout: float) -> 
     def ssh_side() -> None:
         """Log in, then block in `cloud-init status --wait`."""
         try:
-            with wait_for_ssh(rehearsal.target, timeout=timeout) as remote:
+            with connect(rehearsal.target, wait=timeout) as remote:
                 result.append(remote.run(["cloud-init", "status", "--wait", "--long"], sudo=False,
                                           timeout=timeout))
         except BaseException as exc:  # handed to the waiting thread

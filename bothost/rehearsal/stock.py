@@ -10,12 +10,13 @@ from pathlib import Path
 import yaml
 
 from bothost.errors import RemoteError
+from bothost.host import Host, connect
 from bothost.rehearsal.console import host_keys_from_console, read_console
 from bothost.rehearsal.image import Image
 from bothost.rehearsal.overrides import generate_admin_key
 from bothost.rehearsal.seed import make_seed_iso, meta_data
 from bothost.rehearsal.vm import VM, VMConfig, free_port
-from bothost.remote import Remote, Target, wait_for_ssh
+from bothost.ssh import Target
 
 
 def minimal_user_data(admin_user: str, key_line: str) -> str:
@@ -34,7 +35,7 @@ class StockVM:
     admin_user: str
     identity: Path
 
-    def wait_for_login(self, timeout: float) -> Remote:
+    def wait_for_login(self, timeout: float) -> Host:
         """Log in as soon as cloud-init has printed the host keys and sshd accepts our key."""
         deadline = time.monotonic() + timeout
         keys: tuple[str, ...] = ()
@@ -44,7 +45,7 @@ class StockVM:
             keys = host_keys_from_console(read_console(self.vm.cfg.serial_log))
             time.sleep(1)
         target = Target("127.0.0.1", self.ssh_port, self.admin_user, keys, self.identity)
-        return wait_for_ssh(target, timeout=max(5.0, deadline - time.monotonic()), interval=1.0)
+        return connect(target, wait=max(5.0, deadline - time.monotonic()), interval=1.0)
 
     def stop(self, timeout: float = 30.0) -> None:
         """Shut the VM down."""

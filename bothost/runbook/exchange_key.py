@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bothost.errors import BothostError
-from bothost.runbook.steps import Report
+from bothost.progress import Report
+
+if TYPE_CHECKING:
+    from bothost.host import Host
+
+KEY_HINT_CHARS = 4  # an API key's first characters name it on the exchange's page; they are not the secret
 
 
 class RotationRefused(BothostError):
@@ -44,3 +49,9 @@ def rotate_exchange_key(rotation: ExchangeRotation, report: Report) -> str:
     report("  + the bot runs with the new key and is healthy")
     key = f"the old API key starting {old}..." if old else "the old API key (the one that is not the new key)"
     return f"Now delete {key} at {rotation.title}: {rotation.page}"
+
+
+def running_key_hint(host: Host, secrets_dir: str) -> str | None:
+    """The first characters of the API key the host runs now (None when there is none)."""
+    found = host.run(["head", "-c", str(KEY_HINT_CHARS), f"{secrets_dir}/exchange_api_key"])
+    return (found.stdout.strip() or None) if found.exit_status == 0 else None

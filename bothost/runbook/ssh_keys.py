@@ -8,10 +8,12 @@ from pathlib import Path
 
 from bothost.config.sshkeys import ACCEPTED_TYPES, key_problem
 from bothost.errors import BothostError, RemoteError
-from bothost.remote import Remote, Target
-from bothost.runbook.steps import Report, step
+from bothost.host import Host
+from bothost.progress import Report
+from bothost.runbook.steps import step
+from bothost.ssh import Target
 
-Connect = Callable[[Target], Remote]
+Connect = Callable[[Target], Host]
 
 
 def key_blob(line: str) -> str | None:
@@ -28,13 +30,13 @@ def authorized_keys_path(user: str) -> str:
     return f"/home/{user}/.ssh/authorized_keys"
 
 
-def read_keys(remote: Remote, user: str) -> list[str]:
+def read_keys(remote: Host, user: str) -> list[str]:
     """The admin's authorized_keys lines (blank lines and comments dropped)."""
     text = remote.check(["cat", authorized_keys_path(user)]).stdout
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
-def write_keys(remote: Remote, user: str, lines: list[str]) -> None:
+def write_keys(remote: Host, user: str, lines: list[str]) -> None:
     """Replace authorized_keys atomically, owned by the admin, 0600 (sshd's StrictModes wants that)."""
     if not lines:
         raise BothostError("refusing to write an empty authorized_keys: that would lock everyone out")
@@ -67,7 +69,7 @@ def rotate_ssh_key(connect: Connect, target: Target, new_public: str, new_identi
     new_line = " ".join(new_public.split()[:3])
     report(f"Rotating the admin SSH key of {user}@{target.host}:{target.port}")
 
-    def blobs(remote: Remote) -> list[str | None]:
+    def blobs(remote: Host) -> list[str | None]:
         return [key_blob(line) for line in read_keys(remote, user)]
 
     def logged_in_with_new() -> bool:
@@ -114,7 +116,7 @@ class _any_login:
     def __init__(self, connect: Connect, *targets: Target) -> None:
         self._connect, self._targets, self._remote = connect, targets, None
 
-    def __enter__(self) -> Remote:
+    def __enter__(self) -> Host:
         errors = []
         for target in self._targets:
             try:

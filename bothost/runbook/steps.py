@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bothost.errors import BothostError
-
-Report = Callable[[str], None]
+from bothost.progress import Report
 
 
 class StepFailed(BothostError):

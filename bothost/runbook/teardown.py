@@ -6,11 +6,10 @@ import hashlib
 from pathlib import Path
 
 from bothost.deploy import ops
-from bothost.deploy.host import Host
 from bothost.errors import BothostError
 from bothost.facts.files import parse_sha256sum, sha256_argv
-from bothost.remote import Remote
-from bothost.runbook.steps import Report
+from bothost.host import Host
+from bothost.progress import Report
 from roles.bot.settings import BotSettings
 
 EXPORT_DIR = "/var/tmp/bothost-export"  # root-made copies the admin may read over SFTP; removed afterwards
@@ -51,7 +50,7 @@ def export_argv(data_dir: str, container: str, user: str) -> list[list[str]]:
     ]
 
 
-def remote_digests(remote: Remote, names: list[str]) -> dict[str, str]:
+def remote_digests(remote: Host, names: list[str]) -> dict[str, str]:
     """sha256 of each staged file on the host."""
     return parse_sha256sum(remote.check(sha256_argv(f"{EXPORT_DIR}/{name}" for name in names)))
 
@@ -67,7 +66,7 @@ def local_digest(path: Path) -> str | None:
     return digest.hexdigest()
 
 
-def copy_data(remote: Remote, data_dir: str, container: str, user: str, destination: Path,
+def copy_data(remote: Host, data_dir: str, container: str, user: str, destination: Path,
               report: Report) -> dict[str, str]:
     """Stage, fetch over SFTP, verify by sha256; skips files already home intact; returns name -> digest."""
     names = ["data.tar.gz", "bot.log"]
@@ -77,9 +76,7 @@ def copy_data(remote: Remote, data_dir: str, container: str, user: str, destinat
         remote.check(argv, timeout=600)
     wanted = remote_digests(remote, names)
     destination.mkdir(parents=True, exist_ok=True)
-    import paramiko
-
-    with paramiko.SFTPClient.from_transport(remote.transport()) as sftp:
+    with remote.sftp() as sftp:
         for name in names:
             local = destination / name
             if local_digest(local) == wanted.get(name):

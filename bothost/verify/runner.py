@@ -6,15 +6,22 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from bothost.role import Check, CommandResult, Outcome
 
+if TYPE_CHECKING:
+    from bothost.host import Host
+    from bothost.ssh import Target
+
 COMMAND_TIMEOUT = 60  # seconds per check command on the host
+AUTH_METHODS_PROBE = "ssh-auth-methods"  # answered by the checks' own login, which asks with 'none' first
 
 # Runs each argv from stdin (a JSON list) in parallel, without a shell, and prints a JSON list of results.
+# A `python3 [-S] -c CODE ...` check runs inside this interpreter (in the main thread, output captured), so
+# the whole verify starts one Python: under emulation an interpreter start costs more than the check.
 BATCH_PROGRAM = f"""\
-import json, subprocess, sys
+import io, json, os, subprocess, sys
 from concurrent.futures import ThreadPoolExecutor
 def run(argv):
     try:
@@ -26,16 +33,37 @@ def run(argv):
         return [124, "", "timed out after {COMMAND_TIMEOUT} s"]
     except Exception as e:
         return [126, "", repr(e)]
+def code_of(argv):
+    flags = argv[1:argv.index("-c")] if argv[0] == "python3" and "-c" in argv[1:3] else None
+    return argv[len(flags) + 2] if flags in ([], ["-S"]) and len(argv) > len(flags) + 2 else None
+def inline(argv):
+    code, saved = code_of(argv), (sys.argv, sys.stdin, sys.stdout, sys.stderr)
+    out, err = io.StringIO(), io.StringIO()
+    status = 0
+    sys.argv, sys.stdout, sys.stderr = ["-c", *argv[argv.index(code) + 1:]], out, err
+    sys.stdin = open(os.devnull)
+    try:
+        exec(compile(code, "<check>", "exec"), {{"__name__": "__main__"}})
+    except SystemExit as e:
+        status = e.code if isinstance(e.code, int) else 0 if e.code is None else print(e.code, file=err) or 1
+    except BaseException as e:
+        status = 1
+        print(repr(e), file=err)
+    finally:
+        sys.stdin.close()
+        sys.argv, sys.stdin, sys.stdout, sys.stderr = saved
+    return [status, out.getvalue(), err.getvalue()]
+commands = json.load(sys.stdin)
 with ThreadPoolExecutor(4) as pool:
-    json.dump(list(pool.map(run, json.load(sys.stdin))), sys.stdout)
+    pending = [None if code_of(a) else pool.submit(run, a) for a in commands]
+    done = [inline(a) if p is None else None for a, p in zip(commands, pending)]
+    results = [d if p is None else p.result() for d, p in zip(done, pending)]
+json.dump(results, sys.stdout)
 """
 
 
-class Runs(Protocol):
-    """Anything that runs an argv on the host (bothost.remote.Remote, or a fake in tests)."""
-
-    def run(self, argv: Sequence[str], *, stdin: bytes | None = None, sudo: bool = True,
-            timeout: float = 120.0) -> CommandResult: ...
+# The firewall rate-limits new SSH connections (and sshd refuses them while it reloads): retry this long.
+CONNECT_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -51,7 +79,7 @@ class CheckResult:
         return self.outcome.passed
 
 
-def run_checks(checks: Sequence[Check], remote: Runs,
+def run_checks(checks: Sequence[Check], remote: Host,
                probes: Mapping[str, Callable[[], CommandResult]]) -> list[CheckResult]:
     """Every check's verdict, in the given order; identical commands run once."""
     commands = list(dict.fromkeys(c.command for c in checks if c.command is not None))
@@ -72,7 +100,7 @@ def run_checks(checks: Sequence[Check], remote: Runs,
     return results
 
 
-def run_batch(remote: Runs, commands: Sequence[Sequence[str]]) -> list[CommandResult]:
+def run_batch(remote: Host, commands: Sequence[Sequence[str]]) -> list[CommandResult]:
     """All commands in one SSH round trip (python3 on the host); one by one if that is not possible."""
     if not commands:
         return []
@@ -101,3 +129,19 @@ def _evaluate(check: Check, result: CommandResult) -> Outcome:
         return check.evaluate(result)
     except Exception as exc:
         return Outcome(False, f"cannot parse the output ({type(exc).__name__}: {exc})"[:200])
+
+
+def verify_target(target: Target, checks: Sequence[Check]) -> list[CheckResult]:
+    """Every check's verdict on the live host: one session runs the host-side checks and, while logging in,
+    sees the offered auth methods; the root-login probe runs alongside on its own connection."""
+    from bothost.host import connect
+    from bothost.verify.probes import client_probes
+
+    wanted = {c.probe for c in checks if c.command is None and c.probe} - {AUTH_METHODS_PROBE}
+    probes = {name: probe for name, probe in client_probes(target).items() if name in wanted}
+    with ThreadPoolExecutor(max(1, len(probes))) as pool:
+        started: dict[str, Callable[[], CommandResult]] = {
+            name: pool.submit(probe).result for name, probe in probes.items()}
+        with connect(target, wait=CONNECT_SECONDS, interval=2.0) as host:
+            offered = CommandResult(0, ",".join(host.offered_auth_methods))
+            return run_checks(checks, host, {**started, AUTH_METHODS_PROBE: lambda: offered})

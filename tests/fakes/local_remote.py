@@ -1,4 +1,4 @@
-"""A stand-in for bothost.remote.Remote that runs commands on this machine and records what it was sent."""
+"""A stand-in for bothost.host.Host that runs commands on this machine and records what it was sent."""
 
 from __future__ import annotations
 

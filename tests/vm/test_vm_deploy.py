@@ -10,15 +10,14 @@ import time
 
 import pytest
 
-from bothost.deploy import host as host_module
-from bothost.deploy.demo_image import write_demo_image
+from bothost import host as host_module
 from bothost.deploy.deployer import deploy
-from bothost.deploy.host import SSHHost
 from bothost.deploy.image import ImageError, inspect_archive
 from bothost.deploy.ops import remove, status
 from bothost.deploy.secretfiles import BotSecrets
 from bothost.errors import BothostError
-from bothost.secret import Secret
+from bothost.rehearsal.demo_image import write_demo_image
+from bothost.secret import Credentials, Secret
 from roles.bot import BotRole
 from roles.bot.settings import BotSettings, Mount
 
@@ -27,7 +26,8 @@ pytestmark = pytest.mark.vm
 API_SECRET = "vmtest-" + secrets.token_urlsafe(24)
 TELEGRAM = "vmtest-" + secrets.token_urlsafe(24)
 SECRETS = BotSecrets(
-    Secret("vmtest-key-" + secrets.token_hex(8)), Secret(API_SECRET), bot={"telegramToken": Secret(TELEGRAM)}
+    Credentials(Secret("vmtest-key-" + secrets.token_hex(8)), Secret(API_SECRET)),
+    bot={"telegramToken": Secret(TELEGRAM)},
 )
 SETTINGS = BotSettings(
     preset="generic",
@@ -98,7 +98,7 @@ def test_bot_lifecycle_on_the_vm(vm, images) -> None:
     v1, v2, _ = images
     try:
         with vm.remote() as remote:
-            host = SSHHost(remote)
+            host = remote
             started = time.monotonic()
             first = deploy(host, SETTINGS, SECRETS, archive=v1, note=log)
             log(f"first deploy took {time.monotonic() - started:.1f} s: {first.actions}")
@@ -156,7 +156,7 @@ def test_bot_lifecycle_on_the_vm(vm, images) -> None:
             )[0]["State"]["StartedAt"]
         vm.reboot()
         with vm.remote() as remote:
-            host = SSHHost(remote)
+            host = remote
             deadline = time.monotonic() + 180
             while status(host, SETTINGS).health != "healthy" and time.monotonic() < deadline:
                 time.sleep(2)
@@ -170,14 +170,14 @@ def test_bot_lifecycle_on_the_vm(vm, images) -> None:
             assert deploy(host, SETTINGS, SECRETS, archive=v2, note=log).actions == []
     finally:
         with vm.remote() as remote:
-            remove(SSHHost(remote), SETTINGS)
+            remove(remote, SETTINGS)
 
 
 def test_unreachable_registry_is_clear_and_keeps_the_bot(vm, images) -> None:
     v1 = images[0]
     try:
         with vm.remote() as remote:
-            host = SSHHost(remote)
+            host = remote
             deploy(host, SETTINGS, SECRETS, archive=v1, note=log)
             pulled = dataclasses.replace(SETTINGS, image="docker.io/library/busybox:1.36")
             with pytest.raises(ImageError) as caught:
@@ -190,7 +190,7 @@ def test_unreachable_registry_is_clear_and_keeps_the_bot(vm, images) -> None:
             assert status(host, SETTINGS).image_id == v1.image_id
     finally:
         with vm.remote() as remote:
-            remove(SSHHost(remote), SETTINGS)
+            remove(remote, SETTINGS)
 
 
 def test_rootfs_import_and_host_lock(vm, images, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -207,14 +207,14 @@ def test_rootfs_import_and_host_lock(vm, images, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(host_module, "LOCK_WAIT_SECONDS", 2)
     try:
         with vm.remote() as remote, vm.remote() as other:
-            first = deploy(SSHHost(remote), imported, SECRETS, archive=rootfs, note=log)
-            assert "image" in first.actions and status(SSHHost(remote), imported).health == "healthy"
-            assert deploy(SSHHost(remote), imported, SECRETS, archive=rootfs, note=log).actions == []
-            with SSHHost(remote).lock(), pytest.raises(BothostError, match="another deploy holds"):
-                deploy(SSHHost(other), imported, SECRETS, archive=rootfs, note=log)
+            first = deploy(remote, imported, SECRETS, archive=rootfs, note=log)
+            assert "image" in first.actions and status(remote, imported).health == "healthy"
+            assert deploy(remote, imported, SECRETS, archive=rootfs, note=log).actions == []
+            with remote.lock(), pytest.raises(BothostError, match="another deploy holds"):
+                deploy(other, imported, SECRETS, archive=rootfs, note=log)
             audit = remote.check(["cat", "/var/log/bothost/audit.log"]).stdout
             assert "bot.start container=bothost-import" in audit and "bot.no-change" in audit
     finally:
         with vm.remote() as remote:
-            remove(SSHHost(remote), imported)
+            remove(remote, imported)
             remote.run(["rm", "-rf", "/srv/bothost/import"])

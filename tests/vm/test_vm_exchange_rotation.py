@@ -15,17 +15,21 @@ from fakes.exchanges import HOST_IP, FakeExchange, KeyState
 from keyaudit_harness import assert_secret_free
 from keyaudit_keys import key_for, secret_for
 
-from bothost.cli.rotate import _healthy, _key_hint
+from bothost.cli.rotate import _healthy
 from bothost.config.exchange import ExchangeSpec
 from bothost.deploy.deployer import deploy
-from bothost.deploy.host import SSHHost
 from bothost.deploy.image import inspect_archive
 from bothost.deploy.ops import remove, settings_for
-from bothost.deploy.rehearsal import demo_archive, demo_bot, demo_secrets
 from bothost.deploy.secretfiles import BotSecrets
-from bothost.keyaudit.audit import Credentials, audit
-from bothost.runbook.exchange_key import ExchangeRotation, RotationRefused, rotate_exchange_key
-from bothost.secret import Secret
+from bothost.keyaudit.audit import audit
+from bothost.rehearsal.demo_bot import demo_archive, demo_bot, demo_secrets
+from bothost.runbook.exchange_key import (
+    ExchangeRotation,
+    RotationRefused,
+    rotate_exchange_key,
+    running_key_hint,
+)
+from bothost.secret import Credentials, Secret
 
 pytestmark = pytest.mark.vm
 EXCHANGE = "bybit"  # returns its IP list, so the audit needs no second vantage point
@@ -40,21 +44,22 @@ def _rotate(vm: object, tmp_path: Path, state: KeyState) -> tuple[str, str, list
                             Secret(secret_for(EXCHANGE)), None)
     spec, _ = demo_bot(dataclasses.replace(vm.spec, exchange=exchange))
     settings = settings_for(spec)
-    old = dataclasses.replace(demo_secrets(spec), exchange_api_key=Secret(OLD_KEY))
+    demo = demo_secrets(spec)
+    old = dataclasses.replace(demo, exchange=dataclasses.replace(demo.exchange, key=Secret(OLD_KEY)))
     new = Credentials(Secret(key_for(EXCHANGE)), Secret(secret_for(EXCHANGE)))
     archive = inspect_archive(demo_archive(tmp_path))
     log: list[str] = []
     try:
-        with vm.remote() as remote:
-            host = SSHHost(remote)
+        with vm.remote() as host:
+            remote = host
             deploy(host, settings, old, archive=archive)
             rotation = ExchangeRotation(
                 "Bybit", "https://www.bybit.com/app/user/api-management",
                 audit=lambda: audit(exchange, new, remote, HOST_IP),
-                push=lambda: deploy(host, settings, BotSecrets(new.key, new.secret, None, old.bot),
+                push=lambda: deploy(host, settings, BotSecrets(new, old.bot),
                                     archive=archive),
                 healthy=lambda: _healthy(spec, remote),
-                old_key_hint=lambda: _key_hint(spec, remote),
+                old_key_hint=lambda: running_key_hint(remote, settings.secrets_dir),
             )
             try:
                 result = rotate_exchange_key(rotation, log.append)

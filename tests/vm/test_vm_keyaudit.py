@@ -17,8 +17,8 @@ from keyaudit_harness import assert_secret_free
 from keyaudit_keys import key_for, passphrase_for, secret_for
 
 from bothost.config.exchange import ExchangeSpec
-from bothost.keyaudit.audit import AuditResult, Credentials, audit
-from bothost.secret import Secret
+from bothost.keyaudit.audit import AuditResult, audit
+from bothost.secret import Credentials, Secret
 
 pytestmark = pytest.mark.vm
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bothost.remote import wait_for_ssh
-from bothost.verify.host import verify_target
+from bothost.host import connect
+from bothost.verify.runner import verify_target
 
 pytestmark = pytest.mark.vm
 
@@ -47,13 +47,13 @@ def test_hardened_sshd_passes_ssh_audit_policy(vm) -> None:
 
 
 def _as_root(vm, *commands: Sequence[str]) -> None:
-    with wait_for_ssh(vm.target, timeout=60) as remote:  # sshd may still be re-reading its config
+    with connect(vm.target, wait=60) as remote:  # sshd may still be re-reading its config
         for argv in commands:
             remote.check(argv)
 
 
 def _allow_passwords(vm) -> None:
-    with wait_for_ssh(vm.target, timeout=60) as remote:
+    with connect(vm.target, wait=60) as remote:
         remote.write_file(PASSWORD_DROPIN, b"PasswordAuthentication yes\nAuthenticationMethods any\n",
                           mode="0644")
         remote.check(["systemctl", "reload", "ssh.service"])

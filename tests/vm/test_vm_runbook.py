@@ -9,7 +9,7 @@ from pathlib import Path
 import paramiko
 import pytest
 
-from bothost.remote import Remote
+from bothost.host import connect
 from bothost.runbook import ssh_keys, teardown
 
 pytestmark = pytest.mark.vm
@@ -31,19 +31,19 @@ def test_ssh_key_rotation_refuses_the_old_key_afterwards(vm, tmp_path: Path) -> 
         before = [ssh_keys.key_blob(k) for k in ssh_keys.read_keys(remote, vm.target.user)]
     others = [blob for blob in before if blob != ssh_keys.key_blob(old_pub)]
     try:
-        final = ssh_keys.rotate_ssh_key(Remote, vm.target, new_pub, new_identity, old_pub, lines.append)
+        final = ssh_keys.rotate_ssh_key(connect, vm.target, new_pub, new_identity, old_pub, lines.append)
         # The old key is gone, the new one is in, every other admin key is left alone.
         assert [ssh_keys.key_blob(k) for k in final] == [*others, ssh_keys.key_blob(new_pub)]
-        assert ssh_keys.old_key_refused(Remote, vm.target, old_identity, lines.append), lines
-        with Remote(dataclasses.replace(vm.target, identity=new_identity)) as remote:
+        assert ssh_keys.old_key_refused(connect, vm.target, old_identity, lines.append), lines
+        with connect(dataclasses.replace(vm.target, identity=new_identity)) as remote:
             assert remote.run(["true"]).exit_status == 0
     finally:
         # Restore: rotate back with the same flow (new -> old), so the shared VM takes the old key again.
         new_target = dataclasses.replace(vm.target, identity=new_identity)
-        if not ssh_keys.proves_login(Remote, vm.target):
-            ssh_keys.rotate_ssh_key(Remote, new_target, old_pub, old_identity, new_pub, lines.append)
-    assert ssh_keys.proves_login(Remote, vm.target)
-    assert not ssh_keys.proves_login(Remote, dataclasses.replace(vm.target, identity=new_identity))
+        if not ssh_keys.proves_login(connect, vm.target):
+            ssh_keys.rotate_ssh_key(connect, new_target, old_pub, old_identity, new_pub, lines.append)
+    assert ssh_keys.proves_login(connect, vm.target)
+    assert not ssh_keys.proves_login(connect, dataclasses.replace(vm.target, identity=new_identity))
 
 
 def _keygen(path: Path) -> None:
@@ -60,12 +60,12 @@ def _keygen(path: Path) -> None:
 def test_teardown_stops_the_bot_gracefully_and_copies_its_data_home(vm, tmp_path: Path) -> None:
     from bothost.config import parse_spec
     from bothost.config.stackfile import read_stack_file
-    from bothost.deploy.demo_image import write_demo_image
     from bothost.deploy.deployer import deploy
-    from bothost.deploy.host import AUDIT_LOG, SSHHost
     from bothost.deploy.image import inspect_archive
     from bothost.deploy.secretfiles import BotSecrets
     from bothost.facts.docker import inspect_container_argv, parse_container
+    from bothost.host import AUDIT_LOG
+    from bothost.rehearsal.demo_image import write_demo_image
     from roles.bot.presets import bot_settings
 
     archive = write_demo_image(tmp_path / "demo.tar", tag="bothost-demo:teardown", version="td")
@@ -76,13 +76,13 @@ def test_teardown_stops_the_bot_gracefully_and_copies_its_data_home(vm, tmp_path
     settings = bot_settings(parse_spec(raw, stack="example").bot)
     lines: list[str] = []
     with vm.remote() as remote:
-        host = SSHHost(remote)
+        host = remote
         existed = parse_container(remote.run(inspect_container_argv(settings.container))) is not None
         if existed:
             pytest.fail(f"the shared VM already runs {settings.container}: this test would replace it")
         try:
-            deploy(host, settings, BotSecrets(), archive=inspect_archive(archive))
-            stop = teardown.stop_bot(host, settings, lines.append)
+            deploy(remote, settings, BotSecrets(), archive=inspect_archive(archive))
+            stop = teardown.stop_bot(remote, settings, lines.append)
             assert stop.graceful and stop.exit_code == 0, lines  # the demo bot traps SIGTERM and exits 0
             assert 2 <= stop.seconds < settings.stop_grace_period, stop  # its cleanup ran; no SIGKILL
             logged = remote.check(["tail", "-n", "1", AUDIT_LOG]).stdout  # `bothost stop`'s path, audited

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bothost.errors import BothostError
-from bothost.verify.stack import parse_outputs, read_outputs
+from bothost.stack import parse_outputs, read_outputs
 
 ED = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHM8p2zW3ZlsbqQcNq2BNa0RDk8vg9k3Jw+VslVkRqDs"
 RSA = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7"

@@ -11,10 +11,10 @@ import tarfile
 import time
 from pathlib import Path
 
-import pytest
+from tools import require
 
-from bothost.deploy.demo_image import BOT_SCRIPT, BUSYBOX, docker_archive, rootfs_tar, write_demo_image
 from bothost.deploy.image import inspect_archive
+from bothost.rehearsal.demo_image import BOT_SCRIPT, BUSYBOX, docker_archive, rootfs_tar, write_demo_image
 
 
 def members(data: bytes) -> dict[str, tarfile.TarInfo]:
@@ -58,8 +58,7 @@ def test_rootfs_kind_for_docker_import(tmp_path: Path) -> None:
 
 
 def test_bot_script_heartbeats_reads_secret_quietly_and_stops_on_sigterm(tmp_path: Path) -> None:
-    if not BUSYBOX.exists():
-        pytest.skip("busybox-static is not installed")
+    require("busybox-static", BUSYBOX.exists())
     secret = tmp_path / "secret"
     secret.write_text("do-not-print-me")
     script = tmp_path / "run.sh"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bothost.errors import BothostError
-from bothost.runbook.host import rotate_host
+from bothost.runbook.rotate_host import rotate_host
 
 URNS = ["urn:pulumi:prod::bothost::bothost:index:BotHost$pulumi-python:dynamic:Resource::bothost-host-keys",
         "urn:pulumi:prod::bothost::bothost:index:BotHost$hcloud:index/server:Server::bothost-server",

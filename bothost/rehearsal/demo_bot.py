@@ -6,19 +6,21 @@ import dataclasses
 import secrets
 from pathlib import Path
 
+from bothost.config import StackSpec
 from bothost.config.bot import BotSpec
-from bothost.deploy.demo_image import DEMO_COMMAND, DEMO_TAG, write_demo_image
 from bothost.deploy.secretfiles import BotSecrets
-from bothost.secret import Secret
+from bothost.rehearsal.demo_image import DEMO_COMMAND, DEMO_TAG, write_demo_image
+from bothost.secret import Credentials, Secret
 
 DEMO_SECRET_NAMES = ("telegramToken",)  # so a rehearsal without a bot still proves a bot secret's handling
 
 
-def demo_bot(spec: object) -> tuple[object, list[tuple[str, str, str]]]:
+def demo_bot(spec: StackSpec, archive: Path | None = None) -> tuple[StackSpec, list[tuple[str, str, str]]]:
     """The spec with its bot replaced by the demo bot (same limits), and (key, value, why) overrides to print.
 
-    The rehearsal VM has no registry access and no real secrets, so the image becomes the demo image and
-    the preset generic; stop grace period, memory, cpus and data directory stay as configured.
+    The rehearsal VM has no registry access and no real secrets, so the image becomes the demo image (from
+    `archive`, a local tarball: nothing to pin by digest) and the preset generic; stop grace period, memory,
+    cpus and data directory stay as configured.
     """
     bot: BotSpec | None = spec.bot
     names = tuple(n for n, _ in bot.secrets) if bot else DEMO_SECRET_NAMES
@@ -42,7 +44,7 @@ def demo_bot(spec: object) -> tuple[object, list[tuple[str, str, str]]]:
         base,
         preset="generic",
         image=DEMO_TAG,
-        image_archive=None,
+        image_archive=str(archive) if archive else None,
         command=DEMO_COMMAND,
         args=(),
         user=None,
@@ -59,16 +61,15 @@ def demo_bot(spec: object) -> tuple[object, list[tuple[str, str, str]]]:
     return dataclasses.replace(spec, bot=demo), overrides
 
 
-def demo_secrets(spec: object) -> BotSecrets:
+def demo_secrets(spec: StackSpec) -> BotSecrets:
     """Fresh random values for every secret the (demo) bot needs; tests search outputs for them."""
 
     def fresh() -> Secret:
         return Secret("rehearsal-" + secrets.token_urlsafe(24))
 
     passphrase = spec.exchange is not None and spec.exchange.passphrase is not None
-    return BotSecrets(
-        fresh(), fresh(), fresh() if passphrase else None, {name: fresh() for name, _ in spec.bot.secrets}
-    )
+    exchange = Credentials(fresh(), fresh(), fresh() if passphrase else None)
+    return BotSecrets(exchange, {name: fresh() for name, _ in spec.bot.secrets})
 
 
 def demo_archive(folder: Path) -> Path:
