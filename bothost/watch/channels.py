@@ -1,0 +1,121 @@
+"""Where alarms go: Telegram (Bot API sendMessage) and a generic JSON webhook, rate-limited, de-duplicated,
+and scrubbed of every secret the watcher holds."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+
+from ..keyaudit.probe.main import scrub
+from ..keyaudit.probe.wire import Unreachable, call
+from .alarms import Alarm
+
+
+class ChannelError(Exception):
+    """A channel refused or could not be reached (the message names the channel, never its token)."""
+
+
+class Telegram:
+    """POST {api}/bot<token>/sendMessage {"chat_id", "text"} (core.telegram.org/bots/api#sendmessage)."""
+
+    name = "telegram"
+
+    def __init__(self, token: str, chat_id: str, api: str = "https://api.telegram.org") -> None:
+        self._token, self.chat_id, self.api = token, chat_id, api
+
+    def secrets(self) -> list[str]:
+        """What must never appear in a message or an error."""
+        return [self._token]
+
+    def send(self, text: str, timeout: float = 10.0) -> None:
+        """Send one message; ChannelError if Telegram does not answer {"ok": true}."""
+        body = json.dumps({"chat_id": self.chat_id, "text": text, "disable_web_page_preview": True}).encode()
+        _post(self.name, self.api, f"/bot{self._token}/sendMessage", body, timeout, telegram=True)
+
+
+class Webhook:
+    """POST {"text", "content"} JSON to a URL: Slack incoming webhooks read "text", Discord's "content"."""
+
+    name = "webhook"
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+
+    def secrets(self) -> list[str]:
+        """The webhook URL is itself the credential (its path holds the token)."""
+        return [self._url]
+
+    def send(self, text: str, timeout: float = 10.0) -> None:
+        """Send one message; ChannelError on any non-2xx answer."""
+        body = json.dumps({"text": text, "content": text}).encode()
+        _post(self.name, self._url, "", body, timeout)
+
+
+def _post(name: str, base: str, path: str, body: bytes, timeout: float, telegram: bool = False) -> None:
+    try:
+        reply = call(
+            base, "POST", path, headers={"Content-Type": "application/json"}, body=body, timeout=timeout
+        )
+    except Unreachable as error:
+        raise ChannelError(f"{name}: unreachable ({str(error).split(':')[0]})") from None
+    ok = 200 <= reply.status < 300 and (not telegram or (reply.data or {}).get("ok") is True)
+    if not ok:
+        raise ChannelError(f"{name}: refused (HTTP {reply.status})")
+
+
+class Notifier:
+    """Sends alarms to every channel: one message per new alarm key within `dedup_ms`, at most `burst`
+    messages per `window_ms` (the rest are counted and summed up in the next message that goes out)."""
+
+    def __init__(
+        self,
+        channels: Iterable[object],
+        clock: Callable[[], int],
+        *,
+        secrets: Iterable[str] = (),
+        dedup_ms: int = 3_600_000,
+        burst: int = 5,
+        window_ms: int = 60_000,
+    ) -> None:
+        self.channels = list(channels)
+        self.clock = clock
+        self.dedup_ms, self.burst, self.window_ms = dedup_ms, burst, window_ms
+        self._secrets = sorted(
+            {s for s in secrets if s} | {s for c in self.channels for s in c.secrets()}, key=len, reverse=True
+        )
+        self._seen: dict[str, int] = {}
+        self._sent: list[int] = []
+        self.suppressed = 0
+        self.errors: list[str] = []
+
+    def notify(self, alarms: Iterable[Alarm]) -> list[str]:
+        """Send the alarms that are new and within the rate; returns the texts sent."""
+        sent = []
+        for alarm in alarms:
+            now = self.clock()
+            if now - self._seen.get(alarm.key, -self.dedup_ms - 1) <= self.dedup_ms:
+                continue
+            self._seen[alarm.key] = now
+            self._sent = [t for t in self._sent if now - t < self.window_ms]
+            if len(self._sent) >= self.burst:
+                self.suppressed += 1
+                continue
+            text = self._text(alarm.text)
+            self._sent.append(now)
+            self._deliver(text)
+            sent.append(text)
+        return sent
+
+    def _text(self, text: str) -> str:
+        line = "bothost watch: " + text
+        if self.suppressed:
+            line += f" (+{self.suppressed} more alarms held back by the rate limit; see the host's log)"
+            self.suppressed = 0
+        return str(scrub(line, self._secrets))
+
+    def _deliver(self, text: str) -> None:
+        for channel in self.channels:
+            try:
+                channel.send(text)
+            except ChannelError as error:
+                self.errors.append(str(scrub(str(error), self._secrets)))
