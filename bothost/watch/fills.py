@@ -36,7 +36,7 @@ def asset_key(asset: str) -> str:
 
 
 def pair_key(pair: str) -> str:
-    """One spelling per pair: "BTC/USDT", "BTC-USDT", "btc_usdt", "BTCUSDT" -> "BTCUSDT"; "XXBTZUSD" -> "BTCUSD"."""
+    """One spelling per pair: "BTC/USDT", "BTC-USDT", "btc_usdt" -> "BTCUSDT"; "XXBTZUSD" -> "BTCUSD"."""
     text = pair.upper().split(":")[0]
     for sep in "/-_":
         if sep in text:
