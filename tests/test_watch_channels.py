@@ -1,0 +1,94 @@
+"""Telegram and webhook channels against fake endpoints on loopback: delivery, rate limit, de-duplication,
+and no secret in any message or error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fakes.watch_channels import FakeChannel
+
+from bothost.watch.alarms import Alarm
+from bothost.watch.channels import ChannelError, Notifier, Telegram, Webhook
+
+TOKEN = "123456:AAH-TOKEN-SENTINEL-9f2c"
+HOOK_PATH = "/api/webhooks/42/HOOK-SENTINEL-77aa"
+EXCHANGE_SECRET = "EXCHANGE-SECRET-SENTINEL-1d4e"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeChannel]:
+    channel = FakeChannel(TOKEN)
+    yield channel
+    channel.close()
+
+
+class Clock:
+    """A hand-driven clock in ms."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000
+
+    def __call__(self) -> int:
+        return self.now
+
+
+def _alarm(n: int, text: str = "") -> Alarm:
+    return Alarm("unknown-fill", f"fill:okx:{n}", text or f"okx: fill {n} the bot did not place", trade=True)
+
+
+def test_telegram_and_webhook_receive_the_alarm(fake: FakeChannel) -> None:
+    telegram = Telegram(TOKEN, "-100200300", api=fake.base)
+    hook = Webhook(fake.base + HOOK_PATH)
+    Notifier([telegram, hook], Clock()).notify([_alarm(1)])
+    (tg_path, tg_body), (hook_path, hook_body) = fake.received
+    assert tg_path == f"/bot{TOKEN}/sendMessage" and tg_body["chat_id"] == "-100200300"
+    assert tg_body["text"] == "bothost watch: okx: fill 1 the bot did not place"
+    assert hook_path == HOOK_PATH and hook_body["text"] == hook_body["content"] == tg_body["text"]
+
+
+def test_repeats_are_sent_once_per_dedup_window(fake: FakeChannel) -> None:
+    clock = Clock()
+    notifier = Notifier([Webhook(fake.base + HOOK_PATH)], clock, dedup_ms=3_600_000)
+    assert len(notifier.notify([_alarm(1), _alarm(1)])) == 1
+    clock.now += 3_500_000
+    assert notifier.notify([_alarm(1)]) == []
+    clock.now += 200_000
+    assert len(notifier.notify([_alarm(1)])) == 1
+    assert len(fake.received) == 2
+
+
+def test_a_burst_is_rate_limited_and_the_held_back_count_reported(fake: FakeChannel) -> None:
+    clock = Clock()
+    notifier = Notifier([Webhook(fake.base + HOOK_PATH)], clock, burst=3, window_ms=60_000)
+    assert len(notifier.notify([_alarm(n) for n in range(10)])) == 3
+    clock.now += 61_000
+    (text,) = notifier.notify([_alarm(99)])
+    assert "+7 more alarms held back" in text
+    assert len(fake.received) == 4
+
+
+def test_no_secret_reaches_a_message_or_an_error(fake: FakeChannel) -> None:
+    leaky = f"okx: refused ({EXCHANGE_SECRET}) via {fake.base}{HOOK_PATH} bot{TOKEN}"
+    notifier = Notifier(
+        [Telegram(TOKEN, "1", api=fake.base), Webhook(fake.base + HOOK_PATH)],
+        Clock(),
+        secrets=[EXCHANGE_SECRET],
+    )
+    notifier.notify([_alarm(1, leaky)])
+    fake.status = 500
+    notifier.notify([_alarm(2, leaky)])
+    everything = repr([body for _, body in fake.received]) + repr(notifier.errors)  # paths carry them
+    for secret in (TOKEN, HOOK_PATH, EXCHANGE_SECRET):
+        assert secret not in everything
+    assert notifier.errors == ["telegram: refused (HTTP 500)", "webhook: refused (HTTP 500)"]
+
+
+def test_a_wrong_telegram_token_and_a_dead_endpoint_are_channel_errors(fake: FakeChannel) -> None:
+    with pytest.raises(ChannelError, match=r"^telegram: refused \(HTTP 401\)$"):
+        Telegram("999:WRONG", "1", api=fake.base).send("x")
+    dead = FakeChannel()
+    dead.close()
+    with pytest.raises(ChannelError, match="^webhook: unreachable") as caught:
+        Webhook(dead.base + HOOK_PATH).send("x", timeout=2)
+    assert HOOK_PATH not in str(caught.value)
