@@ -89,6 +89,6 @@ def test_a_wrong_telegram_token_and_a_dead_endpoint_are_channel_errors(fake: Fak
         Telegram("999:WRONG", "1", api=fake.base).send("x")
     dead = FakeChannel()
     dead.close()
-    with pytest.raises(ChannelError, match="^webhook: unreachable") as caught:
+    with pytest.raises(ChannelError, match=r"^webhook: unreachable") as caught:
         Webhook(dead.base + HOOK_PATH).send("x", timeout=2)
     assert HOOK_PATH not in str(caught.value)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import sqlite3
 from typing import NamedTuple
 
+from ..keyaudit.probe.wire import Unreachable, call
 from .fills import pair_key
+
+
+class BotUnreadable(Exception):
+    """The bot's own record could not be read (the tripwire cannot compare without it)."""
 
 
 class BotOrder(NamedTuple):
@@ -69,3 +75,29 @@ def hummingbot_orders(db_path: str) -> list[BotOrder]:
         BotOrder(str(exchange_id or ""), str(client_id), pair_key(pair), filled)
         for client_id, exchange_id, pair, filled in rows
     ]
+
+
+class FreqtradeApi:
+    """Freqtrade's REST API on the host (freqtrade/rpc/api_server/api_v1.py), HTTP basic auth."""
+
+    def __init__(self, base: str, username: str, password: str, timeout: float = 10.0) -> None:
+        token = base64.b64encode(f"{username}:{password}".encode()).decode()
+        self.base, self._auth, self.timeout = base, {"Authorization": f"Basic {token}"}, timeout
+
+    def _call(self, method: str, path: str) -> object:
+        try:
+            reply = call(self.base, method, "/api/v1" + path, headers=self._auth, timeout=self.timeout)
+        except Unreachable as error:
+            raise BotUnreadable(f"freqtrade API unreachable ({str(error).split(':')[0]})") from None
+        if reply.status != 200 or reply.data is None:
+            raise BotUnreadable(f"freqtrade API {path}: HTTP {reply.status}")
+        return reply.data
+
+    def book(self) -> BotBook:
+        """The last 500 closed trades' and all open trades' orders, and the whitelist."""
+        orders = freqtrade_orders(self._call("GET", "/trades?limit=500"), self._call("GET", "/status"))
+        return BotBook(orders, freqtrade_pairs(self._call("GET", "/whitelist")))
+
+    def stop(self, reason: str) -> None:
+        """POST /api/v1/stop: the bot stops entering and managing trades (its process keeps running)."""
+        self._call("POST", "/stop")
