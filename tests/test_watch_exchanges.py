@@ -148,7 +148,7 @@ def test_an_unreachable_exchange_alarms_after_n_failures_then_recovers(name: str
         fake.close()
 
 
-@pytest.mark.parametrize("name", ("okx", "binance", "gate"))
+@pytest.mark.parametrize("name", ("okx", "binance", "gate", "bybit"))
 def test_a_refused_read_is_an_alarm_naming_the_code_not_the_key(name: str) -> None:
     fake = WatchFake(name, key_for(name), "wrong-" + secret_for(name), passphrase_for(name))
     try:

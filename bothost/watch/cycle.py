@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..keyaudit.probe.exchanges import EXCHANGES
-from ..keyaudit.probe.main import measure_clock
+from ..keyaudit.probe.main import measure_clock, scrub
 from ..keyaudit.probe.parsing import ApiError
 from ..keyaudit.probe.signing import Creds
 from ..keyaudit.probe.wire import Unreachable
@@ -54,7 +54,10 @@ class ExchangeWatch:
             refused = Alarm(
                 "refused",
                 f"refused:{self.exchange}:{error.code}",
-                f"{self.exchange}: the exchange refused the watcher's read ({error.code}: {error.message})",
+                scrub(
+                    f"{self.exchange}: the exchange refused the watcher's read ({error.code}: {error.message})",
+                    [s for s in (self.creds.key, self.creds.secret, self.creds.passphrase) if s],
+                ),
             )
             return [*self.reach.succeeded(), refused]
         except (KeyError, ValueError, TypeError, IndexError, AttributeError) as error:

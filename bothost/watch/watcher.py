@@ -70,8 +70,7 @@ class Watcher:
                 Alarm(
                     "stopped",
                     "stopped",
-                    "policy stop: the bot was told to stop; now follow "
-                    "RUNBOOK.md, \"Leaked exchange key\"",
+                    'policy stop: the bot was told to stop; now follow RUNBOOK.md, "Leaked exchange key"',
                 )
             ]
         )

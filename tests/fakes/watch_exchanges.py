@@ -90,7 +90,7 @@ def _signed_ok(fake: WatchFake, req: Request) -> bool:
 
 _REFUSED = {
     "binance": (401, {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}),
-    "bybit": (200, {"retCode": 10004, "retMsg": "error sign!"}),
+    "bybit": (200, {"retCode": 10004, "retMsg": "error sign! origin_string[{key}]"}),  # echoes the key
     "okx": (401, {"code": "50113", "msg": "Invalid Sign"}),
     "kraken": (200, {"error": ["EAPI:Invalid signature"]}),
     "kucoin": (401, {"code": "400005", "msg": "Signature error"}),
@@ -108,7 +108,8 @@ def _rule(fake: WatchFake, req: Request) -> tuple[int, object]:
     if req.path != PATHS[fake.name]:
         return RULES[fake.name](fake, req) if "time" in req.path.lower() else NOT_FOUND
     if not _signed_ok(fake, req):
-        return _REFUSED[fake.name]
+        status, body = _REFUSED[fake.name]
+        return status, {k: v.replace("{key}", fake.key) if isinstance(v, str) else v for k, v in body.items()}
     if fake.name in ("binance", "kucoin", "bitget"):
         return 200, balances_body(fake.name, fake.balances)
     return 200, fills_body(fake.name, fake.fills)
