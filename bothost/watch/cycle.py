@@ -55,7 +55,8 @@ class ExchangeWatch:
                 "refused",
                 f"refused:{self.exchange}:{error.code}",
                 scrub(
-                    f"{self.exchange}: the exchange refused the watcher's read ({error.code}: {error.message})",
+                    f"{self.exchange}: the exchange refused the watcher's read"
+                    f" ({error.code}: {error.message})",
                     [s for s in (self.creds.key, self.creds.secret, self.creds.passphrase) if s],
                 ),
             )
