@@ -159,13 +159,17 @@ def test_a_refused_read_is_an_alarm_naming_the_code_not_the_key(name: str) -> No
         fake.close()
 
 
-@pytest.mark.parametrize(("name", "offset_ms"), [("bybit", 5_000), ("okx", -8_000), ("kucoin", 4_000)])
-def test_clock_skew_is_reported(name: str, offset_ms: int) -> None:
+@pytest.mark.parametrize(
+    ("name", "offset_ms", "refused"),
+    [("bybit", 5_000, True), ("okx", -8_000, False), ("kucoin", 4_000, False), ("gate", -90_000, True)],
+)
+def test_clock_skew_is_reported_even_when_it_makes_the_exchange_refuse(
+    name: str, offset_ms: int, refused: bool
+) -> None:
     fake = WatchFake(name, key_for(name), secret_for(name), passphrase_for(name), clock_offset_ms=offset_ms)
     try:
         alarms = _watch(fake, skew_limit_ms=1000).poll(_book(name), fake.now_ms())
-        assert "clock-skew" in _kinds(alarms)
-        skew = next(a for a in alarms if a.kind == "clock-skew")
-        assert ("behind" if offset_ms > 0 else "ahead of") in skew.text
+        assert _kinds(alarms) == ["clock-skew", "refused"] if refused else ["clock-skew"]
+        assert ("behind" if offset_ms > 0 else "ahead of") in alarms[0].text
     finally:
         fake.close()

@@ -39,12 +39,18 @@ class ExchangeWatch:
         self.balances: dict[str, float] | None = None
 
     def poll(self, book: BotBook, now_ms: int) -> list[Alarm]:
-        """Read the exchange once; every problem is an alarm, never an exception."""
+        """Read the exchange once (now_ms: the watcher's time, for what to read next; requests are signed
+        with the real clock); every problem is an alarm, never an exception."""
+        alarms: list[Alarm] = []
         try:
-            clock = measure_clock(EXCHANGES[self.exchange], self.base, self.timeout)
-            found = fetch(self.source, self.creds, self.base, self.since_ms, now_ms, self.timeout)
+            alarms = skew_alarms(
+                self.exchange,
+                measure_clock(EXCHANGES[self.exchange], self.base, self.timeout),
+                self.skew_limit_ms,
+            )
+            found = fetch(self.source, self.creds, self.base, self.since_ms, self.timeout)
             ledger = (
-                fetch(KRAKEN_LEDGERS, self.creds, self.base, self.since_ms, now_ms + 1, self.timeout)
+                fetch(KRAKEN_LEDGERS, self.creds, self.base, self.since_ms, self.timeout, nonce_step=1)
                 if self.exchange == "kraken"
                 else None
             )
@@ -60,10 +66,10 @@ class ExchangeWatch:
                     [s for s in (self.creds.key, self.creds.secret, self.creds.passphrase) if s],
                 ),
             )
-            return [*self.reach.succeeded(), refused]
+            return [*self.reach.succeeded(), *alarms, refused]
         except (KeyError, ValueError, TypeError, IndexError, AttributeError) as error:
             return self.reach.failed(f"unexpected reply ({type(error).__name__})")
-        alarms = self.reach.succeeded() + skew_alarms(self.exchange, clock, self.skew_limit_ms)
+        alarms = self.reach.succeeded() + alarms
         if self.source.kind == "fills":
             alarms += tripwire.fill_alarms(self.exchange, found, book)
             if ledger is not None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import datetime
 from urllib.parse import parse_qs
 
-from fakes.exchange_rules import NOT_FOUND, RULES, _h, _jwt_valid, _mac, _same, _target
+from fakes.exchange_rules import NOT_FOUND, RULES, _h, _jwt_valid, _mac, _outside, _same, _target
 from fakes.exchanges import FakeExchange, Request
 from fakes.watch_docs import balances_body, fill_entry, fills_body
 
@@ -88,6 +89,35 @@ def _signed_ok(fake: WatchFake, req: Request) -> bool:
     return _jwt_valid(fake, req)
 
 
+def _stamp_ms(fake: WatchFake, req: Request) -> tuple[int, int, int] | None:
+    """(request time in ms, how far ahead, how far behind it may be) as each exchange documents it."""
+    name = fake.name
+    if name == "binance":
+        params = parse_qs(req.query)
+        return int(params["timestamp"][0]), 1000, int(params.get("recvWindow", ["5000"])[0])
+    if name == "bybit":
+        return int(_h(req, "X-BAPI-TIMESTAMP")), 1000, int(_h(req, "X-BAPI-RECV-WINDOW") or 5000)
+    if name == "okx":
+        stamp = datetime.strptime(_h(req, "OK-ACCESS-TIMESTAMP"), "%Y-%m-%dT%H:%M:%S.%f%z")
+        return int(stamp.timestamp() * 1000), 30000, 30000
+    if name == "kucoin":
+        return int(_h(req, "KC-API-TIMESTAMP")), 5000, 5000
+    if name == "bitget":
+        return int(_h(req, "ACCESS-TIMESTAMP")), 30000, 30000
+    if name == "gate":
+        return int(_h(req, "Timestamp")) * 1000, 60000, 60000
+    return None  # Kraken: nonces; Coinbase: the JWT's nbf/exp, checked by _jwt_valid
+
+
+_EXPIRED = {
+    "binance": (400, {"code": -1021, "msg": "Timestamp for this request is outside of the recvWindow."}),
+    "bybit": (200, {"retCode": 10002, "retMsg": "invalid request, please check your server timestamp"}),
+    "okx": (401, {"code": "50102", "msg": "Timestamp request expired"}),
+    "kucoin": (401, {"code": "400002", "msg": "KC-API-TIMESTAMP Invalid"}),
+    "bitget": (400, {"code": "40008", "msg": "Request timestamp expired"}),
+    "gate": (401, {"label": "REQUEST_EXPIRED", "message": "gap between request Timestamp and server time"}),
+}
+
 _REFUSED = {
     "binance": (401, {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}),
     "bybit": (200, {"retCode": 10004, "retMsg": "error sign! origin_string[{key}]"}),  # echoes the key
@@ -110,6 +140,9 @@ def _rule(fake: WatchFake, req: Request) -> tuple[int, object]:
     if not _signed_ok(fake, req):
         status, body = _REFUSED[fake.name]
         return status, {k: v.replace("{key}", fake.key) if isinstance(v, str) else v for k, v in body.items()}
+    window = _stamp_ms(fake, req)
+    if window is not None and _outside(fake, *window):
+        return _EXPIRED[fake.name]
     if fake.name in ("binance", "kucoin", "bitget"):
         return 200, balances_body(fake.name, fake.balances)
     return 200, fills_body(fake.name, fake.fills)
