@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import base64
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from fakes.loopback import JsonServer
 
 
 class FakeFreqtrade:
@@ -17,52 +16,24 @@ class FakeFreqtrade:
         self.closed: list[dict] = []  # trades as /api/v1/trades lists them
         self.open: list[dict] = []  # trades as /api/v1/status lists them
         self.state = "running"
-        fake = self
+        self.http = JsonServer(self._answer)
+        self.base = self.http.base
 
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                path = self.path.split("?")[0]
-                if self.headers.get("Authorization") != fake.auth:
-                    status, body = 401, {"detail": "Unauthorized"}
-                elif self.command == "GET" and path == "/api/v1/trades":
-                    status, body = (
-                        200,
-                        {
-                            "trades": fake.closed,
-                            "trades_count": len(fake.closed),
-                            "offset": 0,
-                            "total_trades": len(fake.closed),
-                        },
-                    )
-                elif self.command == "GET" and path == "/api/v1/status":
-                    status, body = 200, fake.open
-                elif self.command == "GET" and path == "/api/v1/whitelist":
-                    status, body = (
-                        200,
-                        {"whitelist": fake.pairs, "length": len(fake.pairs), "method": ["StaticPairList"]},
-                    )
-                elif self.command == "POST" and path == "/api/v1/stop":
-                    fake.state = "stopped"
-                    status, body = 200, {"status": "stopping trader ..."}
-                else:
-                    status, body = 404, {"detail": "Not Found"}
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = _answer
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+    def _answer(self, method: str, path: str, headers: dict, raw: bytes) -> tuple[int, object]:
+        route = (method, path.split("?")[0])
+        if headers.get("Authorization") != self.auth:
+            return 401, {"detail": "Unauthorized"}
+        if route == ("GET", "/api/v1/trades"):
+            total = len(self.closed)
+            return 200, {"trades": self.closed, "trades_count": total, "offset": 0, "total_trades": total}
+        if route == ("GET", "/api/v1/status"):
+            return 200, self.open
+        if route == ("GET", "/api/v1/whitelist"):
+            return 200, {"whitelist": self.pairs, "length": len(self.pairs), "method": ["StaticPairList"]}
+        if route == ("POST", "/api/v1/stop"):
+            self.state = "stopped"
+            return 200, {"status": "stopping trader ..."}
+        return 404, {"detail": "Not Found"}
 
     def trade(self, pair: str, order_id: str, filled_ms: int) -> None:
         """A closed trade with one filled order (Order.to_json() fields the watcher reads)."""
@@ -81,5 +52,4 @@ class FakeFreqtrade:
 
     def close(self) -> None:
         """Stop listening."""
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.close()
