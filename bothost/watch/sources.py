@@ -17,7 +17,7 @@ from . import fills
 
 
 def _sign_binance(creds: Creds, ts: int, base: str, method: str, path: str, query: str) -> tuple:
-    query = f"{query}&timestamp={ts}&recvWindow={RECV_WINDOW_MS}".lstrip("&")
+    query = "&".join(part for part in (f"timestamp={ts}", query, f"recvWindow={RECV_WINDOW_MS}") if part)
     signature = _hmac(creds.secret, query).hexdigest()
     return f"{path}?{query}&signature={signature}", {"X-MBX-APIKEY": creds.key}, None
 
