@@ -91,8 +91,9 @@ class Notifier:
     def notify(self, alarms: Iterable[Alarm]) -> list[str]:
         """Send the alarms that are new and within the rate; returns the texts sent."""
         sent = []
+        now = self.clock()
+        self._seen = {key: at for key, at in self._seen.items() if now - at <= self.dedup_ms}
         for alarm in alarms:
-            now = self.clock()
             if now - self._seen.get(alarm.key, -self.dedup_ms - 1) <= self.dedup_ms:
                 continue
             self._seen[alarm.key] = now

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import NamedTuple
 
 from ..keyaudit.probe.parsing import ApiError
@@ -155,8 +156,6 @@ def coinbase_fills(reply: Reply) -> list[Fill]:
 
 
 def _iso_ms(text: str) -> int:
-    from datetime import datetime
-
     return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
 
 

@@ -3,7 +3,9 @@ signing helpers, and one poll that returns parsed fills, balances or ledger entr
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 import time
 import urllib.parse
@@ -45,9 +47,6 @@ def _sign_okx(creds: Creds, ts: int, base: str, method: str, path: str, query: s
 
 
 def _sign_kraken(creds: Creds, ts: int, base: str, method: str, path: str, query: str) -> tuple:
-    import base64
-    import hmac
-
     nonce = str(ts)
     body = f"nonce={nonce}&{query}".rstrip("&")
     inner = hashlib.sha256((nonce + body).encode()).digest()
