@@ -11,6 +11,9 @@ from ..keyaudit.probe.wire import Unreachable, call
 from .alarms import Alarm
 
 
+MAX_CHARS = 4000  # Telegram refuses texts over 4096 characters (core.telegram.org/bots/api#sendmessage)
+
+
 class ChannelError(Exception):
     """A channel refused or could not be reached (the message names the channel, never its token)."""
 
@@ -94,7 +97,7 @@ class Notifier:
         now = self.clock()
         self._seen = {key: at for key, at in self._seen.items() if now - at <= self.dedup_ms}
         for alarm in alarms:
-            if now - self._seen.get(alarm.key, -self.dedup_ms - 1) <= self.dedup_ms:
+            if alarm.key in self._seen:
                 continue
             self._seen[alarm.key] = now
             self._sent = [t for t in self._sent if now - t < self.window_ms]
@@ -110,9 +113,9 @@ class Notifier:
     def _text(self, text: str) -> str:
         line = "bothost watch: " + text
         if self.suppressed:
-            line += f" (+{self.suppressed} more alarms held back by the rate limit; see the host's log)"
+            line += f" (+{self.suppressed} more alarms held back by the rate limit)"
             self.suppressed = 0
-        return str(scrub(line, self._secrets))
+        return str(scrub(line, self._secrets))[:MAX_CHARS]
 
     def _deliver(self, text: str) -> None:
         for channel in self.channels:
