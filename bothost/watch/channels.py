@@ -10,7 +10,6 @@ from ..keyaudit.probe.main import scrub
 from ..keyaudit.probe.wire import Unreachable, call
 from .alarms import Alarm
 
-
 MAX_CHARS = 4000  # Telegram refuses texts over 4096 characters (core.telegram.org/bots/api#sendmessage)
 
 
