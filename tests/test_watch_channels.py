@@ -92,3 +92,9 @@ def test_a_wrong_telegram_token_and_a_dead_endpoint_are_channel_errors(fake: Fak
     with pytest.raises(ChannelError, match=r"^webhook: unreachable") as caught:
         Webhook(dead.base + HOOK_PATH).send("x", timeout=2)
     assert HOOK_PATH not in str(caught.value)
+
+
+def test_a_long_alarm_is_cut_below_telegrams_limit(fake: FakeChannel) -> None:
+    Notifier([Telegram(TOKEN, "1", api=fake.base)], Clock()).notify([_alarm(1, "x" * 10_000)])
+    ((_, body),) = fake.received
+    assert 3_000 < len(body["text"]) <= 4096
