@@ -5,12 +5,11 @@ import pulumi
 from bothost.errors import BothostError
 from bothost.infra.component import BotHost
 from bothost.infra.engine_config import read_spec
-from bothost.role import RenderContext
-from bothost.userdata import render_user_data
+from bothost.userdata import check_user_data
 
 try:
     spec = read_spec()  # every config value is validated here, before any resource is declared
-    render_user_data(spec, RenderContext())  # the roles accept the spec (host keys shown as placeholders)
+    check_user_data(spec)  # the roles accept the spec, and user_data with real-size keys fits Hetzner's limit
 except BothostError as exc:
     # Pulumi reports a RunError as one `error:` line, without the traceback it prints for other exceptions.
     raise pulumi.RunError(str(exc)) from None

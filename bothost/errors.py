@@ -26,6 +26,10 @@ class HostKeyMismatch(RemoteError):
     """The host presented a key other than the pinned one: possible man-in-the-middle."""
 
 
+class AuthenticationFailed(RemoteError):
+    """The host answered but refused our key: the host is there, so nothing on it may be skipped."""
+
+
 def _show(value: object) -> str:
     """Render a config value for an error message (secrets redact themselves)."""
     if value is None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import paramiko
 
-from bothost.errors import HostKeyMismatch, RemoteError
+from bothost.errors import AuthenticationFailed, HostKeyMismatch, RemoteError
 
 # What a dropped or refused connection raises: paramiko's own errors, EOF from a closed transport, and
 # socket errors and timeouts (OSError covers both). Every one of them becomes RemoteError.
@@ -124,7 +124,9 @@ def _login(transport: paramiko.Transport, target: Target) -> tuple[str, ...]:
             raise RemoteError(f"cannot SSH to {target}: {describe(exc)}") from None
         if transport.is_authenticated():
             return offered
-    raise RemoteError(f"cannot SSH to {target}: authentication failed (offered: {', '.join(offered)})")
+    # The host is there and refused us: AuthenticationFailed, so nothing treats it as "server gone".
+    raise AuthenticationFailed(f"cannot SSH to {target}: authentication failed "
+                               f"(offered: {', '.join(offered)})")
 
 
 def identities(identity: Path | None) -> list[paramiko.PKey]:

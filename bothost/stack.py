@@ -83,8 +83,25 @@ def parse_outputs(document: dict[str, Any]) -> StackOutputs:
 def decrypted_config(pulumi: str, stack: str, cwd: Path) -> dict[str, object]:
     """Every config value of the stack, decrypted by `pulumi config --show-secrets` (stdout only)."""
     argv = [pulumi, "config", "--show-secrets", "--json", "--stack", stack]
-    document = _document(run_cli(argv, cwd=cwd, timeout=120), "pulumi config --json")
-    return {key: entry.get("value") if isinstance(entry, dict) else entry for key, entry in document.items()}
+    return flatten_config_json(_document(run_cli(argv, cwd=cwd, timeout=120), "pulumi config --json"))
+
+
+def flatten_config_json(document: dict[str, object]) -> dict[str, object]:
+    """`pulumi config --json` values by key; an object value also by `key.member` (e.g. botSecrets).
+
+    The CLI prints {"key": {"value": "<string, or the object as JSON>", "objectValue": {...}, "secret": ...}}
+    (pulumi/pulumi pkg/cmd/pulumi/config configValueJSON).
+    """
+    values: dict[str, object] = {}
+    for key, entry in document.items():
+        if not isinstance(entry, dict):
+            values[key] = entry
+            continue
+        values[key] = entry.get("value")
+        members = entry.get("objectValue")
+        if isinstance(members, dict):
+            values.update({f"{key}.{name}": value for name, value in members.items()})
+    return values
 
 
 def resource_urns(stack: str, names: Sequence[str], run: Run = run_cli) -> list[str]:

@@ -118,10 +118,38 @@ class FakeDockerHost:
             return CommandResult(0, "")
         if argv[:3] == ["python3", "-S", "-c"] and argv[4] == "swap":
             return self._swap(argv[6], argv[7], argv[11:])
+        if argv[0] == "sh" and argv[3] in ("export-data", "restore-data"):
+            return self._handover(argv[3], argv[4], stdin)
         if argv[0] == "sh" and argv[3] == "hmac-key":
             key = self.files.setdefault(argv[4], (bytes(range(32)), "0600", "0:0"))[0]
             return CommandResult(0, key.hex())
         return getattr(self, "_" + argv[0].replace("-", "_"))(argv[1:])
+
+    def _handover(self, verb: str, directory: str, stdin: bytes | None) -> CommandResult:
+        """tar + base64 of a directory's files (export), or the reverse (restore), like the real pipes."""
+        import base64
+        import io
+
+        prefix = directory.rstrip("/") + "/"
+        if verb == "export-data":
+            if directory not in self.dirs:
+                return CommandResult(3, "", "")
+            buffer = io.BytesIO()
+            with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+                for path, (data, _mode, _owner) in sorted(self.files.items()):
+                    if path.startswith(prefix):
+                        info = tarfile.TarInfo("./" + path[len(prefix):])
+                        info.size = len(data)
+                        tar.addfile(info, io.BytesIO(data))
+            return CommandResult(0, base64.b64encode(buffer.getvalue()).decode())
+        self.dirs.setdefault(directory, ("0755", "0:0"))
+        with tarfile.open(fileobj=io.BytesIO(base64.b64decode(stdin or b"")), mode="r:gz") as tar:
+            for member in tar.getmembers():
+                extracted = tar.extractfile(member)
+                if extracted is not None:
+                    path = prefix + member.name.removeprefix("./")
+                    self.files[path] = (extracted.read(), "0644", "1000:1000")
+        return CommandResult(0, "")
 
     def _swap(self, grace: str, new: str, olds: list[str]) -> CommandResult:
         began = time.time()

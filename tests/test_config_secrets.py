@@ -86,3 +86,19 @@ def test_pulumi_failure_is_reported_without_its_stdout(tmp_path: Path) -> None:
     with pytest.raises(BothostError, match="exit 255") as caught:
         source.resolve(Encrypted("v1:x"), KEY)
     assert "leaky-SENTINEL" not in str(caught.value)
+
+
+def test_bot_secrets_resolve_from_the_cli_object_value(tmp_path: Path) -> None:
+    """`pulumi config set --secret --path 'bothost:botSecrets.telegramToken'` shows up under ONE key,
+    bothost:botSecrets, whose objectValue holds the members (pulumi/pulumi configValueJSON)."""
+    from bothost.deploy.ops import bot_secret_key
+
+    members = {"telegramToken": "tg-SENTINEL", "apiPassword": "pw-SENTINEL"}
+    pulumi = _fake_pulumi(tmp_path, {
+        "bothost:botSecrets": {"value": json.dumps(members), "objectValue": members, "secret": True},
+    })
+    source = SecretSource(tmp_path / "Pulumi.prod.yaml", environ={}, pulumi=str(pulumi), prompt=None)
+    key = bot_secret_key("telegramToken")
+    assert source.resolve(Encrypted("v1:x"), key).reveal() == "tg-SENTINEL"
+    assert source.resolve(Encrypted("v1:y"), bot_secret_key("apiPassword")).reveal() == "pw-SENTINEL"
+    assert env_name(key) == "BOTHOST_BOT_SECRETS_TELEGRAM_TOKEN"

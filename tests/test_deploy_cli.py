@@ -65,7 +65,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakeDockerHost:
     monkeypatch.setattr("bothost.cli.session.connect_host", connect)
     monkeypatch.setenv("BOTHOST_EXCHANGE_API_KEY", "exchange-key-from-env")
     monkeypatch.setenv("BOTHOST_EXCHANGE_API_SECRET", EXCHANGE_SECRET)
-    monkeypatch.setenv("BOTHOST_BOT_SECRET_TELEGRAM_TOKEN", TELEGRAM)
+    monkeypatch.setenv("BOTHOST_BOT_SECRETS_TELEGRAM_TOKEN", TELEGRAM)
     monkeypatch.setattr("shutil.which", lambda name: None)  # no Pulumi CLI: secrets come from the environment
     return host
 

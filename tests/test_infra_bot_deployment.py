@@ -39,6 +39,14 @@ HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA"
 DYNAMIC = "pulumi-python:dynamic/bothost:BotDeployment"
 
 
+@pytest.fixture(autouse=True)
+def handover_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Handed-over data lands in the test's own folder."""
+    folder = tmp_path / "handover"
+    monkeypatch.setenv("BOTHOST_HANDOVER_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeDockerHost:
     """open_host yields the fake docker host and records how it was asked to connect."""
@@ -112,24 +120,94 @@ def test_create_update_delete(tmp_path: Path, fake: FakeDockerHost) -> None:
     assert API_SECRET not in fake.wire_text()
 
 
-def test_replaced_server_gets_the_bot_again(tmp_path: Path, fake: FakeDockerHost) -> None:
+def test_a_new_server_replaces_the_bot_delete_first(tmp_path: Path, fake: FakeDockerHost) -> None:
+    """The engine's delete-before-replace of the server first asks each dependent's diff with the server's
+    outputs unknown; a replace there makes it delete the bot (graceful stop) before the old server."""
+    from pulumi.runtime import rpc
+
     provider = BotDeploymentProvider()
     v1 = write_demo_image(tmp_path / "v1.tar", version="1")
     created = provider.create(props(v1))
-    replaced = props(v1, server_id="1002")  # same IP and host keys, but a new, empty server
-    assert provider.diff(created.id, created.outs, replaced).changes
+    for new_id in (rpc.UNKNOWN, "1002"):  # mid-replacement (unknown), then the new server's id
+        moved = provider.diff(created.id, created.outs, props(v1, server_id=new_id))
+        assert moved.replaces == ["server_id"] and moved.delete_before_replace is True
+    assert provider.diff(created.id, created.outs, props(v1, identity_file="/ci/key")).changes is False
+
+
+def test_replacement_stops_the_bot_with_its_grace_and_carries_its_data(
+        tmp_path: Path, fake: FakeDockerHost, handover_home: Path) -> None:
+    provider = BotDeploymentProvider()
+    v1 = write_demo_image(tmp_path / "v1.tar", version="1")
+    created = provider.create(props(v1))
+    fake.files["/srv/bothost/data/tradesv3.sqlite"] = (b"open trades", "0644", "1000:1000")
+    provider.delete(created.id, created.outs)  # the engine's DeleteReplacement, before the old server goes
+    assert "stop bothost-bot --time 90" in fake.events  # the full stopGracePeriod, not the 30 s shutdown
+    assert fake.running() == []
+    assert list(handover_home.iterdir())  # the data is home
+    old_data = fake.files.pop("/srv/bothost/data/tradesv3.sqlite")
     fake.containers.clear()
-    provider.update(created.id, created.outs, replaced)
-    assert fake.connects[-1][3] is True  # waits for the new server's sshd and cloud-init
+    fake.dirs.pop("/srv/bothost/data", None)  # the new server starts empty
+    fake.commands.clear()
+    provider.create(props(v1, server_id="1002"))
+    assert fake.files["/srv/bothost/data/tradesv3.sqlite"][0] == old_data[0]
     assert fake.running() == ["bothost-bot"]
+    restore = next(i for i, c in enumerate(fake.commands) if "restore-data" in c)
+    create = next(i for i, c in enumerate(fake.commands) if c[:2] == ["docker", "create"])
+    assert restore < create  # restored before the new bot's container exists
+    fake.files.pop("/srv/bothost/data/tradesv3.sqlite")
+    provider.create(props(v1, server_id="1003"))  # restored once only
+    assert "/srv/bothost/data/tradesv3.sqlite" not in fake.files
 
 
-def test_delete_tolerates_a_server_that_is_gone(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_delete_skips_only_a_server_hetzner_says_is_gone(monkeypatch: pytest.MonkeyPatch,
+                                                        tmp_path: Path) -> None:
+    from fakes.hetzner import FakeHetzner
+
+    from bothost.errors import AuthenticationFailed
+
     def unreachable(props: dict, *, wait: bool):
         raise RemoteError("cannot SSH to bothost@203.0.113.50:22: [Errno 113] No route to host")
 
-    monkeypatch.setattr(module, "open_host", unreachable)
-    BotDeploymentProvider().delete("x", props(write_demo_image(tmp_path / "v1.tar")))
+    def refused(props: dict, *, wait: bool):
+        raise AuthenticationFailed("bothost@203.0.113.50:22 refused key /k: Authentication failed.")
+
+    archive = write_demo_image(tmp_path / "v1.tar")
+    with FakeHetzner() as hetzner:
+        ids = hetzner.state.add_stack()
+        monkeypatch.setenv("HCLOUD_TOKEN", hetzner.state.token)
+        monkeypatch.setenv("HCLOUD_ENDPOINT", hetzner.endpoint)
+        monkeypatch.setattr(module, "open_host", refused)
+        with pytest.raises(AuthenticationFailed):  # the host is there and refused us: never "gone"
+            BotDeploymentProvider().delete("x", props(archive, server_id=str(ids["server"])))
+        monkeypatch.setattr(module, "open_host", unreachable)
+        with pytest.raises(RemoteError, match="still exists"):
+            BotDeploymentProvider().delete("x", props(archive, server_id=str(ids["server"])))
+        hetzner.state.servers.clear()
+        BotDeploymentProvider().delete("x", props(archive, server_id=str(ids["server"])))  # really gone
+        monkeypatch.delenv("HCLOUD_TOKEN")
+        with pytest.raises(RemoteError, match="HCLOUD_TOKEN"):  # cannot ask Hetzner: do not guess
+            BotDeploymentProvider().delete("x", props(archive, server_id=str(ids["server"])))
+
+
+def test_the_identity_file_is_used_alone_and_env_overrides_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import contextlib
+
+    seen = []
+
+    @contextlib.contextmanager
+    def connect(target, *, wait):
+        seen.append(target.identity)
+        yield object()
+
+    monkeypatch.setattr("bothost.host.connect", connect)
+    monkeypatch.delenv("BOTHOST_SSH_IDENTITY_FILE", raising=False)
+    base = {"host": "203.0.113.50", "port": 22, "user": "bothost", "host_keys": [HOST_KEY]}
+    with module.open_host({**base, "identity_file": "~/.ssh/bothost"}, wait=False):
+        pass
+    monkeypatch.setenv("BOTHOST_SSH_IDENTITY_FILE", "/runner/.ssh/bothost_deploy")
+    with module.open_host({**base, "identity_file": "~/.ssh/bothost"}, wait=False):
+        pass
+    assert seen == [Path("~/.ssh/bothost").expanduser(), Path("/runner/.ssh/bothost_deploy")]
 
 
 def test_preflight_is_loaded_by_name_and_called(tmp_path: Path, fake: FakeDockerHost) -> None:

@@ -10,6 +10,7 @@ import pulumi
 import pytest
 from infra_mocks import IPV4, resolve, settle, start, stop
 from pulumi.runtime.settings import get_root_resource
+from pulumi.runtime.sync_await import _sync_await
 
 import bothost.infra.host_keys as host_keys_module
 from bothost.hostkeys import fingerprint, generate_host_keys
@@ -36,9 +37,10 @@ def keys():
 def run(monkeypatch, keys):
     """Run __main__.py under fresh mocks with the given config; returns the recording monitor."""
     monkeypatch.setattr(host_keys_module, "generate_host_keys", lambda: keys)
+    monkeypatch.setattr("bothost.hostkeys.generate_host_keys", lambda: keys)  # the size pre-check's keys
 
-    def go(config: dict[str, str], secret_keys: tuple[str, ...] = ()):
-        go.monitor = start(stack="prod", config=config, secret_keys=list(secret_keys))
+    def go(config: dict[str, str], secret_keys: tuple[str, ...] = (), preview: bool = False):
+        go.monitor = start(stack="prod", config=config, secret_keys=list(secret_keys), preview=preview)
         runpy.run_path(str(PROGRAM), run_name="__main__")
         return go.monitor
 
@@ -57,7 +59,7 @@ def test_program_declares_the_host_and_exports_its_outputs(run, keys) -> None:
     monitor = run(CONFIG)
     values = exports()
     assert sorted(values) == sorted(["whitelistIpv4", "sshCommand", "hostKeyFingerprints", "hostPublicKeys",
-                                     "adminUser", "sshPort", "serverId", "nextStep"])
+                                     "adminUser", "sshPort", "location", "serverId", "nextStep"])
     assert values["whitelistIpv4"] == IPV4
     assert values["sshCommand"] == f"ssh -p 22 bothost@{IPV4}"
     assert values["hostPublicKeys"] == [keys.ed25519_public, keys.rsa_public]
@@ -119,3 +121,46 @@ def test_key_material_set_without_secret_is_refused_and_not_echoed(run, key) -> 
     assert key in message and "pulumi config set --secret" in message
     assert all(value not in message for value in secrets.values())
     assert run.monitor.registrations == []
+
+
+def test_preview_runs_with_unknown_ids_and_ips(run, monkeypatch) -> None:
+    """`pulumi preview`: no resource exists, so ids, IPs and the host keys are unknown. The program must
+    declare everything anyway, and the bot deployment must wait for them instead of failing."""
+    import bothost.infra.bot_deployment as bot_deployment
+
+    monkeypatch.setattr(bot_deployment, "open_host", None)  # a preview never reaches a host
+    image = "ghcr.io/me/bot@sha256:" + "a" * 64
+    monitor = run({**CONFIG, "bothost:bot": json.dumps({"image": image})}, preview=True)
+    outputs = get_root_resource().outputs
+    settle(*outputs.values())
+    known = {key: _sync_await(pulumi.Output.from_input(value).is_known()) for key, value in outputs.items()}
+    assert known["whitelistIpv4"] is False and known["serverId"] is False and known["adminUser"] is True
+    bot = monitor.one("pulumi-python:dynamic/bothost:BotDeployment")
+    assert unknown(bot.plain("server_id")) and unknown(bot.plain("host"))
+    server = monitor.one("hcloud:index/server:Server")
+    assert unknown(server.plain("publicNets")[0]["ipv4"]) and unknown(server.plain("userData"))
+    assert server.is_secret("userData")
+
+
+def unknown(value: object) -> bool:
+    """True for a value the engine does not know yet (a preview's computed output)."""
+    from pulumi.output import Unknown
+
+    return isinstance(value, Unknown)
+
+
+def test_user_data_over_the_limit_with_real_keys_fails_before_anything_exists(run) -> None:
+    """600 admin CIDRs: ~30.8 KB with placeholder host keys (under 32 KiB), ~35 KB with real ones."""
+    from bothost.config import parse_spec
+    from bothost.role import RenderContext
+    from bothost.userdata import MAX_USER_DATA_BYTES, render_user_data
+
+    cidrs = [f"198.51.{i // 250}.{i % 250}/32" for i in range(1, 601)]
+    config = {**CONFIG, "bothost:adminCidrs": json.dumps(cidrs)}
+    placeholder = render_user_data(parse_spec({**config, "bothost:adminCidrs": cidrs}, stack="prod"),
+                                   RenderContext())
+    assert len(placeholder.encode()) <= MAX_USER_DATA_BYTES  # what the old pre-check saw
+    with pytest.raises(pulumi.RunError, match="over Hetzner's limit"):
+        run(config)
+    settle()
+    assert run.monitor.registrations == []  # no IP, no firewall, no key left behind

@@ -46,19 +46,101 @@ def test_open_close_check_round_trip(fake) -> None:
         assert fake.state.token not in result.output + str(result.exception)
 
 
-def test_teardown_asks_first_and_does_nothing_when_refused(fake, tmp_path) -> None:
+def test_teardown_asks_first_and_does_nothing_when_refused(fake, pulumi_cli, tmp_path) -> None:
     fake.state.add_stack("example")
     config = tmp_path / "Pulumi.example.yaml"
     shutil.copy(ROOT / "Pulumi.example.yaml", config)
     result = CliRunner().invoke(cli, ["teardown", "--config", str(config), "--skip-host"], input="n\n")
-    assert result.exit_code != 0 and fake.state.writes() == []
+    assert result.exit_code != 0 and "Aborted" in result.output
+    assert fake.state.writes() == [] and pulumi_cli() == []
 
 
 def test_teardown_without_host_keeps_the_ip_and_prints_the_checklist(fake, tmp_path) -> None:
     ids = fake.state.add_stack("example")
     config = tmp_path / "Pulumi.example.yaml"
     shutil.copy(ROOT / "Pulumi.example.yaml", config)
-    result = CliRunner().invoke(cli, ["teardown", "--config", str(config), "--skip-host", "--yes"])
+    argv = ["teardown", "--config", str(config), "--skip-host", "--yes", "--api-only"]
+    result = CliRunner().invoke(cli, argv)
     assert result.exit_code == 0, result.output
     assert list(fake.state.primary_ips) == [ids["primary_ip"]] and not fake.state.servers
     assert "Left for you to do at the exchange" in result.output and "pulumi refresh" in result.output
+
+
+@pytest.fixture
+def pulumi_cli(tmp_path, monkeypatch):
+    """A fake `pulumi` on PATH (tests/fakes/pulumi_cli.py); returns a reader of its calls."""
+    import json
+    import sys
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "pulumi"
+    script.write_text(f"#!/bin/sh\nexec {sys.executable} {ROOT / 'tests/fakes/pulumi_cli.py'} \"$@\"\n")
+    script.chmod(0o755)
+    (tmp_path / "state.json").write_text(json.dumps({"protected": True}))
+    monkeypatch.setenv("FAKE_PULUMI_STATE", str(tmp_path / "state.json"))
+    monkeypatch.setenv("FAKE_PULUMI_LOG", str(tmp_path / "pulumi.log"))
+    monkeypatch.setenv("PATH", f"{bin_dir}:{__import__('os').environ['PATH']}")
+
+    def calls() -> list[dict]:
+        log = tmp_path / "pulumi.log"
+        return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+    return calls
+
+
+def stack_file(tmp_path) -> Path:
+    config = tmp_path / "stack" / "Pulumi.example.yaml"
+    config.parent.mkdir()
+    shutil.copy(ROOT / "Pulumi.example.yaml", config)
+    return config
+
+
+def test_a_plain_pulumi_destroy_deletes_nothing_while_the_ip_is_protected(fake, pulumi_cli, tmp_path) -> None:
+    """Issue 12 #4, the problem itself, against the fake CLI: the engine refuses before any step."""
+    import subprocess
+
+    fake.state.add_stack("example")
+    argv = ["pulumi", "destroy", "--yes", "--stack", "example"]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    assert done.returncode != 0 and "protected" in done.stderr
+    assert fake.state.servers and fake.state.writes() == []
+
+
+def test_teardown_runs_destroy_excluding_the_protected_ip(fake, pulumi_cli, tmp_path) -> None:
+    ids = fake.state.add_stack("example")
+    config = stack_file(tmp_path)
+    result = CliRunner().invoke(cli, ["teardown", "--config", str(config), "--skip-host", "--yes"])
+    assert result.exit_code == 0, result.output
+    argvs = [call["argv"] for call in pulumi_cli()]
+    assert argvs == [
+        ["refresh", "--yes", "--skip-preview", "--non-interactive", "--stack", "example"],
+        ["destroy", "--yes", "--skip-preview", "--non-interactive", "--exclude-protected",
+         "--stack", "example"],
+    ]
+    assert {call["cwd"] for call in pulumi_cli()} == {str(config.parent)}  # the stack file's directory
+    assert "$ pulumi destroy --yes --skip-preview --non-interactive --exclude-protected" in result.output
+    assert list(fake.state.primary_ips) == [ids["primary_ip"]] and not fake.state.servers
+    assert not fake.state.firewalls and fake.state.primary_ips[ids["primary_ip"]]["protection"]["delete"]
+    assert "Left for you to do at the exchange" in result.output
+
+
+def test_teardown_release_ip_unprotects_then_destroys_everything(fake, pulumi_cli, tmp_path) -> None:
+    fake.state.add_stack("example")
+    result = CliRunner().invoke(cli, ["teardown", "--config", str(stack_file(tmp_path)), "--skip-host",
+                                      "--yes", "--release-ip"])
+    assert result.exit_code == 0, result.output
+    argvs = [call["argv"][:3] for call in pulumi_cli()]
+    assert argvs == [["refresh", "--yes", "--skip-preview"], ["destroy", "--yes", "--skip-preview"],
+                     ["state", "unprotect", "--all"], ["destroy", "--yes", "--skip-preview"]]
+    assert "--exclude-protected" not in pulumi_cli()[-1]["argv"]
+    assert not fake.state.primary_ips and not fake.state.servers and not fake.state.firewalls
+
+
+def test_teardown_without_the_pulumi_cli_says_so_before_anything(fake, tmp_path, monkeypatch) -> None:
+    fake.state.add_stack("example")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    argv = ["teardown", "--config", str(stack_file(tmp_path)), "--skip-host", "--yes"]
+    result = CliRunner().invoke(cli, argv)
+    assert result.exit_code != 0 and "Pulumi CLI is not on PATH" in str(result.exception)
+    assert fake.state.writes() == []

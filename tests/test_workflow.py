@@ -82,7 +82,7 @@ def test_preview_on_pull_requests_with_a_comment_and_up_on_main() -> None:
     assert "pull_request_target" not in document["on"]  # that would hand secrets to forks' code
     preview = [s for s in steps(document, "preview") if s.get("uses", "").startswith("pulumi/actions@")]
     assert preview[0]["with"]["command"] == "preview" and preview[0]["with"]["comment-on-pr"] is True
-    assert document["jobs"]["preview"]["if"] == "github.event_name == 'pull_request'"
+    assert document["jobs"]["preview"]["if"].startswith("github.event_name == 'pull_request'")
     assert "pull_request" not in document["jobs"]["deploy"]["if"]
     up = [s for s in steps(document, "deploy") if s.get("uses", "").startswith("pulumi/actions@")]
     assert [s["with"]["command"] for s in up] == ["up"]
@@ -93,13 +93,47 @@ def test_one_deploy_per_stack_at_a_time() -> None:
     assert "BOTHOST_STACK" in concurrency["group"] and concurrency["cancel-in-progress"] is False
 
 
+BACKEND = ("PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "HCLOUD_TOKEN", "AWS_ACCESS_KEY_ID",
+           "AWS_SECRET_ACCESS_KEY", "PULUMI_ACCESS_TOKEN")
+
+
 def test_state_lives_in_a_remote_backend_and_tokens_come_from_secrets() -> None:
-    env = load()["env"]
-    for name in ("PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "HCLOUD_TOKEN", "AWS_ACCESS_KEY_ID",
-                 "AWS_SECRET_ACCESS_KEY", "PULUMI_ACCESS_TOKEN"):
-        assert re.fullmatch(r"\$\{\{ secrets\.[A-Z0-9_]+ \}\}", env[name]), name
+    for job in ("preview", "deploy"):
+        env = load()["jobs"][job]["env"]
+        for name in BACKEND:
+            assert re.fullmatch(r"\$\{\{ secrets\.[A-Z0-9_]+ \}\}", env[name]), (job, name)
     text = WORKFLOW.read_text()
     assert "pulumi login --local" not in text and "file://" not in text
+
+
+def test_secrets_reach_only_jobs_behind_a_protected_environment() -> None:
+    """No workflow-wide secret; every job that reads one names the environment that holds it."""
+    document = load()
+    assert "secrets." not in yaml.safe_dump(document.get("env", {}))
+    for name, job in document["jobs"].items():
+        if "secrets." in yaml.safe_dump(job):
+            assert job.get("environment") in ("preview", "production"), name
+
+
+def test_the_preview_cannot_hand_deploy_secrets_to_pull_request_code() -> None:
+    preview = load()["jobs"]["preview"]
+    assert preview["environment"] == "preview"  # required reviewers approve each run (RUNBOOK.md)
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in preview["if"]  # no forks
+    assert preview["env"]["HCLOUD_TOKEN"] == "${{ secrets.HCLOUD_READ_TOKEN }}"  # read-only token
+    text = yaml.safe_dump(preview)
+    assert "BOTHOST_DEPLOY_SSH_KEY" not in text and "secrets.HCLOUD_TOKEN" not in text
+    deploy = load()["jobs"]["deploy"]
+    assert deploy["environment"] == "production" and "pull_request" not in deploy["if"]
+
+
+def test_the_deploy_logs_in_with_its_identity_file_alone() -> None:
+    deploy = load()["jobs"]["deploy"]
+    assert deploy["env"]["BOTHOST_SSH_IDENTITY_FILE"]
+    from bothost.infra.bot_deployment import IDENTITY_ENV
+
+    assert IDENTITY_ENV == "BOTHOST_SSH_IDENTITY_FILE"
+    key_step = next(s for s in deploy["steps"] if "DEPLOY_KEY" in s.get("env", {}))
+    assert '> "$BOTHOST_SSH_IDENTITY_FILE"' in key_step["run"]
 
 
 def test_the_ssh_opening_is_closed_always_and_checked_afterwards() -> None:
@@ -133,8 +167,9 @@ def test_secrets_never_reach_a_run_script_or_the_log() -> None:
             for name in step.get("env", {}):
                 assert not re.search(rf"echo[^\n|>]*\${{?{name}\b", script), f"{name} echoed in {job_name}"
     key_step = next(s for s in steps(document, "deploy") if "DEPLOY_KEY" in s.get("env", {}))
-    assert "umask 077" in key_step["run"] and '> "$HOME/.ssh/id_ed25519"' in key_step["run"]
-    cleanup = [s for s in steps(document, "deploy") if 'rm -f "$HOME/.ssh/id_ed25519"' in s.get("run", "")]
+    assert "umask 077" in key_step["run"] and '> "$BOTHOST_SSH_IDENTITY_FILE"' in key_step["run"]
+    removal = 'rm -f "$BOTHOST_SSH_IDENTITY_FILE"'
+    cleanup = [s for s in steps(document, "deploy") if removal in s.get("run", "")]
     assert cleanup and cleanup[0]["if"] == "always()"
 
 

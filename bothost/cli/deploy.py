@@ -20,7 +20,7 @@ def deploy(session: Session, image_archive: Path | None) -> None:
     """Audit the exchange key, then deploy or update the bot; secrets go over SSH into 0400 files only.
 
     Secrets are read with `pulumi config --show-secrets` when the Pulumi CLI exists, else from
-    environment variables (BOTHOST_EXCHANGE_API_SECRET, BOTHOST_BOT_SECRET_TELEGRAM_TOKEN for
+    environment variables (BOTHOST_EXCHANGE_API_SECRET, BOTHOST_BOT_SECRETS_TELEGRAM_TOKEN for
     bothost:botSecrets.telegramToken, ...), else asked for.
     """
     from bothost.deploy.ops import deploy_spec, secrets_for, settings_for

@@ -93,7 +93,7 @@ def _push(spec: StackSpec, source: SecretSource, creds: Credentials, host: Host)
     from bothost.deploy.ops import bot_secret_key, settings_for
     from bothost.deploy.secretfiles import BotSecrets
 
-    # The same lookup keys as `bothost deploy` (e.g. env BOTHOST_BOT_SECRET_TELEGRAM_TOKEN).
+    # The same lookup keys as `bothost deploy` (e.g. env BOTHOST_BOT_SECRETS_TELEGRAM_TOKEN).
     bot = {name: source.resolve(value, bot_secret_key(name)) for name, value in spec.bot.secrets}
     secrets = BotSecrets(creds, bot)
     deploy(host, settings_for(spec), secrets, note=lambda line: click.echo(f"    {line}"))

@@ -1,4 +1,4 @@
-"""`bothost teardown`: stop the bot gracefully, copy its data home, delete the server, keep the static IP."""
+"""`bothost teardown`: stop the bot gracefully, copy its data home, `pulumi destroy` all but the static IP."""
 
 from __future__ import annotations
 
@@ -15,22 +15,28 @@ from bothost.cli.session import Session, with_session
               help="Local folder for the bot's data (default: ./bothost-data/<stack>).")
 @click.option("--release-ip", is_flag=True, help="Also delete the static IP (it is gone for good).")
 @click.option("--skip-host", is_flag=True, help="The server is unreachable or gone: skip stop and copy.")
+@click.option("--api-only", is_flag=True,
+              help="The stack's Pulumi state is lost: delete through the Hetzner API, not pulumi destroy.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def teardown(session: Session, destination: Path | None, release_ip: bool, skip_host: bool,
-             yes: bool) -> None:
-    """Stop the bot within its grace period, copy data and logs over SFTP, delete server and firewall."""
+             api_only: bool, yes: bool) -> None:
+    """Stop the bot within its grace period, copy data and logs over SFTP, then `pulumi destroy
+    --exclude-protected` (the static IP stays; --release-ip deletes it too). Prints each Pulumi command."""
     from bothost.errors import BothostError
     from bothost.hetzner.client import connect
-    from bothost.hetzner.teardown import destroy
+    from bothost.hetzner.teardown import delete_servers, destroy, keep_or_release_ips, lift_ip_protection
     from bothost.keyaudit.guide import GUIDES
     from bothost.runbook import teardown as flow
     from bothost.runbook.exchange_key import running_key_hint
+    from bothost.runbook.pulumi_destroy import PulumiCli, destroy_argv, refresh_argv, unprotect_argv
     from roles.bot.presets import bot_settings
 
     spec = session.spec
     destination = destination or Path("bothost-data") / spec.stack
     settings = bot_settings(spec.bot) if spec.bot else None
     client = connect()  # fails early (no token) before anything is stopped
+    identity = session.options[3]
+    pulumi = None if api_only else PulumiCli(session.config_path, identity)  # likewise: no Pulumi CLI
     guide = GUIDES.get(spec.exchange.exchange) if spec.exchange else None
     if not yes:
         what = "and RELEASE its static IP" if release_ip else "(the static IP is kept)"
@@ -51,10 +57,22 @@ def teardown(session: Session, destination: Path | None, release_ip: bool, skip_
                                click.echo)
     elif not yes:
         raise BothostError("--skip-host loses the bot's data and its graceful stop: add --yes to confirm")
-    click.echo("Deleting at Hetzner")
-    kept = destroy(client, spec.stack, release_ip, lambda line: click.echo(f"  {line}"))
-    click.echo(f"Pulumi's state still lists what was deleted: run `pulumi refresh --yes --stack {spec.stack}`"
-               + ("" if release_ip else " (the static IP stays protected in the stack)"))
+    report = lambda line: click.echo(f"  {line}")  # noqa: E731
+    if pulumi is None:
+        click.echo("Deleting at Hetzner (API only)")
+        kept = destroy(client, spec.stack, release_ip, report)
+        click.echo(f"Pulumi's state (if any) still lists them: `pulumi refresh --yes --stack {spec.stack}`")
+    else:
+        click.echo("Deleting with Pulumi (the protected static IP stays)")
+        if skip_host:  # the bot's own delete needs the host, or Hetzner's word that the server is gone
+            delete_servers(client, spec.stack, report)
+            pulumi.run(refresh_argv(spec.stack), report)
+        pulumi.run(destroy_argv(spec.stack, keep_protected=True), report)
+        if release_ip:
+            lift_ip_protection(client, spec.stack, report)
+            pulumi.run(unprotect_argv(spec.stack), report)
+            pulumi.run(destroy_argv(spec.stack, keep_protected=False), report)
+        kept = keep_or_release_ips(client, spec.stack, release_ip, report)
     click.echo(flow.exchange_checklist(guide.title if guide else None, guide.page if guide else None,
                                        key_hint,
                                        ip or (kept[0] if kept else None), release_ip))

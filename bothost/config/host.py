@@ -7,14 +7,13 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 
+from bothost.config.placement import DEFAULT_SERVER_TYPES, LOCATIONS, placement_problem
 from bothost.config.raw import RawConfig
 from bothost.config.sshkeys import key_problem
 from bothost.errors import ConfigError
 
 NS = "bothost"
-LOCATIONS = ("fsn1", "nbg1", "hel1", "ash", "hil", "sin")
 IMAGES = ("debian-12", "ubuntu-24.04")
-DEFAULT_SERVER_TYPE = "cx23"
 # Networks wider than this (0.0.0.0/1 + 128.0.0.0/1 is the whole internet too) need allowSshFromAnywhere.
 WIDEST_PREFIX = {4: 8, 6: 16}
 HETZNER_NTP = ("ntp1.hetzner.de", "ntp2.hetzner.com", "ntp3.hetzner.net")
@@ -27,13 +26,16 @@ RESERVED_USERS = frozenset((
 # Every key this module reads, with its one-line documentation (the README table is checked against it).
 HOST_KEYS: dict[str, str] = {
     f"{NS}:location": "Hetzner location: fsn1, nbg1, hel1, ash, hil or sin (default fsn1).",
-    f"{NS}:serverType": f"Hetzner server type (default {DEFAULT_SERVER_TYPE}, a small shared-vCPU type).",
+    f"{NS}:serverType": "Hetzner server type offered in the location (default cx23 in fsn1, nbg1 and hel1; "
+                        "ccx13 in ash, hil and sin).",
     f"{NS}:image": "debian-12 or ubuntu-24.04, by name (default debian-12).",
     f"{NS}:adminSshKeys": "OpenSSH public keys allowed to log in (required; ed25519, ecdsa or RSA >= 3072).",
     f"{NS}:adminCidrs": "CIDRs SSH may come from, e.g. your home IP as 203.0.113.7/32 (required).",
     f"{NS}:allowSshFromAnywhere": "Must be true to accept 0.0.0.0/0 or ::/0 in adminCidrs (default false).",
     f"{NS}:sshPort": "SSH port (default 22).",
     f"{NS}:adminUser": "Login user with sudo; never root (default bothost).",
+    f"{NS}:sshIdentityFile": "Private key `pulumi up` deploys the bot with, e.g. ~/.ssh/id_ed25519 (default: "
+                             "agent and ~/.ssh keys; env BOTHOST_SSH_IDENTITY_FILE overrides it, as in CI).",
     f"{NS}:ipv6": "Give the server IPv6; off so the bot cannot reach the exchange from an IP "
                   "outside the whitelist (default false).",
     f"{NS}:restrictEgress": "Allow outbound traffic only to ports 53, 80, 123 and 443 (default false).",
@@ -55,6 +57,7 @@ class HostSpec:
     allow_ssh_from_anywhere: bool
     ssh_port: int
     admin_user: str
+    ssh_identity_file: str | None  # kept as written (~ expands where the deploy runs, e.g. the CI runner)
     ipv6: bool
     restrict_egress: bool
     reboot_window: str
@@ -66,10 +69,15 @@ def parse_host(raw: RawConfig) -> HostSpec:
     """Validate the host keys of the stack config."""
     location = _choice(raw, f"{NS}:location", "fsn1", LOCATIONS)
     image = _choice(raw, f"{NS}:image", "debian-12", IMAGES)
-    server_type = raw.string(f"{NS}:serverType", DEFAULT_SERVER_TYPE, fix="e.g. cx23, cpx22 or cax11")
+    default_type = DEFAULT_SERVER_TYPES[location]
+    server_type = raw.string(f"{NS}:serverType", default_type, fix=f"e.g. {default_type}")
     if not re.fullmatch(r"[a-z]{2,4}[0-9]{2,3}", server_type):
         raise ConfigError(f"{NS}:serverType", server_type, "not a Hetzner server type name",
-                          f"pulumi config set {NS}:serverType {DEFAULT_SERVER_TYPE}")
+                          f"pulumi config set {NS}:serverType {default_type}")
+    problem = placement_problem(server_type, location)
+    if problem:
+        raise ConfigError(f"{NS}:serverType", server_type, problem,
+                          f"pulumi config set {NS}:serverType {default_type} (or remove it for the default)")
     allow_anywhere = raw.boolean(f"{NS}:allowSshFromAnywhere", False)
     return HostSpec(
         location=location,
@@ -80,6 +88,7 @@ def parse_host(raw: RawConfig) -> HostSpec:
         allow_ssh_from_anywhere=allow_anywhere,
         ssh_port=raw.integer(f"{NS}:sshPort", 22, low=1, high=65535),
         admin_user=_admin_user(raw),
+        ssh_identity_file=_identity_file(raw),
         ipv6=raw.boolean(f"{NS}:ipv6", False),
         restrict_egress=raw.boolean(f"{NS}:restrictEgress", False),
         reboot_window=_clock_time(raw),
@@ -152,6 +161,18 @@ def _admin_user(raw: RawConfig) -> str:
         raise ConfigError(key, name, "reserved system account (root login is never allowed)",
                           f"pulumi config set {key} bothost")
     return name
+
+
+def _identity_file(raw: RawConfig) -> str | None:
+    key = f"{NS}:sshIdentityFile"
+    value = raw.string(key, "", fix="a private key path such as ~/.ssh/id_ed25519")
+    if not value:
+        return None
+    if value.endswith(".pub") or "\n" in value or value.startswith("-----"):
+        raise ConfigError(key, "***" if value.startswith("-----") else value,
+                          "expected the PATH of the private key file (not the key, not the .pub)",
+                          f"pulumi config set {key} ~/.ssh/id_ed25519")
+    return value
 
 
 def _clock_time(raw: RawConfig) -> str:

@@ -24,9 +24,14 @@ from bothost.secret import Secret
 
 
 def env_name(key: str) -> str:
-    """The variable that may carry a config secret: bothost:exchangeApiKey -> BOTHOST_EXCHANGE_API_KEY."""
+    """The variable that may carry a config secret: bothost:exchangeApiKey -> BOTHOST_EXCHANGE_API_KEY.
+
+    A path into an object key joins its parts: bothost:botSecrets.telegramToken ->
+    BOTHOST_BOT_SECRETS_TELEGRAM_TOKEN.
+    """
     namespace, _, name = key.partition(":")
-    return f"{namespace}_{re.sub(r'(?<!^)(?=[A-Z])', '_', name)}".upper()
+    parts = [re.sub(r"(?<!^)(?=[A-Z])", "_", part) for part in name.split(".")]
+    return "_".join([namespace, *parts]).upper()
 
 
 class SecretSource:

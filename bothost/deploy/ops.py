@@ -74,8 +74,8 @@ def settings_for(spec: object) -> BotSettings:
 
 
 def bot_secret_key(name: str) -> str:
-    """Lookup key of a bot secret: bothost:botSecretTelegramToken (env BOTHOST_BOT_SECRET_TELEGRAM_TOKEN)."""
-    return f"bothost:botSecret{name[0].upper()}{name[1:]}"
+    """Key of a bot secret: bothost:botSecrets.telegramToken (env BOTHOST_BOT_SECRETS_TELEGRAM_TOKEN)."""
+    return f"bothost:botSecrets.{name}"
 
 
 def secrets_for(spec: object, resolve: Resolve) -> BotSecrets:

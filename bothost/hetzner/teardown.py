@@ -63,6 +63,15 @@ def keep_or_release_ips(client: Client, stack: str, release: bool, report: Repor
     return kept
 
 
+def lift_ip_protection(client: Client, stack: str, report: Report) -> None:
+    """Turn off Hetzner's delete protection of the stack's static IPs (for `pulumi destroy`)."""
+    for ip in find_stack(client, stack).primary_ips:
+        if ip.protection.get("delete"):
+            with api_errors(f"unprotecting {ip.ip}"):
+                client.primary_ips.change_protection(ip, delete=False).wait_until_finished()
+            report(f"static IP: delete protection lifted on {ip.ip}")
+
+
 def destroy(client: Client, stack: str, release_ip: bool, report: Report) -> list[str]:
     """Server first (it holds the IP and the firewall), then firewall, then the IP decision."""
     delete_servers(client, stack, report)

@@ -6,6 +6,7 @@ import contextlib
 import functools
 import importlib
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,20 +21,22 @@ from roles.bot.settings import BotSettings
 if TYPE_CHECKING:
     from bothost.host import Host
 
-# Inputs whose change redeploys the bot (none of them replaces anything: the server is another resource).
+# Inputs whose change redeploys the bot in place; a new server_id replaces it (see diff).
 INPUTS = (
     "server_id",  # a replaced server (same IP, same host keys) is a fresh host: deploy again
     "host",
     "port",
     "user",
     "host_keys",
-    "identity_file",
     "settings",
     "archive",
     "archive_sha256",
     "secrets",
 )
 SECRET_INPUTS = ("secrets",)
+STORED = (*INPUTS, "identity_file", "preflight_args")  # kept in state; identity_file is where we deploy
+# from (a laptop, a CI runner), not what is deployed, so a change of it alone is no change
+IDENTITY_ENV = "BOTHOST_SSH_IDENTITY_FILE"  # overrides bothost:sshIdentityFile where the deploy runs
 CONNECT_TIMEOUT = 900.0  # seconds: a fresh server boots, runs cloud-init and starts sshd
 CLOUD_INIT_TIMEOUT = 1800.0  # seconds: first boot installs packages before docker exists
 
@@ -45,16 +48,22 @@ class BotDeploymentProvider(ResourceProvider):
         self.preflight = preflight  # "module:function" of the exchange key audit (deployer.Preflight)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """First deploy: wait for first boot to finish, then deploy."""
+        """First deploy: wait for first boot to finish, restore handed-over data, then deploy."""
         props = _plain(props)
-        outs = self._deploy(props, first=True)
-        return CreateResult(id_=f"{props['host']}/{props['settings']['container']}", outs=outs)
+        id_ = f"{props['host']}/{props['settings']['container']}"
+        return CreateResult(id_=id_, outs=self._deploy(props, first=True, handover=handover_dir(id_)))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """Any changed input is an in-place update (the host converges; the server is never replaced)."""
+        """A new (or, mid-replacement, unknown) server_id replaces the bot, delete first: the engine then
+        stops the old bot and takes its data home BEFORE it deletes the old server. Anything else is an
+        in-place update (the host converges)."""
+        from pulumi.runtime import rpc
+
         olds, news = _plain(olds), _plain(news)
         changed = [name for name in INPUTS if olds.get(name) != news.get(name)]
-        return DiffResult(changes=bool(changed), replaces=[], stables=[], delete_before_replace=False)
+        moved = news.get("server_id") == rpc.UNKNOWN or olds.get("server_id") != news.get("server_id")
+        return DiffResult(changes=bool(changed), replaces=["server_id"] if moved else [], stables=[],
+                          delete_before_replace=True)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Redeploy: pull first, then swap gracefully; unchanged parts stay untouched on the host."""
@@ -62,23 +71,31 @@ class BotDeploymentProvider(ResourceProvider):
         new_server = olds.get("server_id") != news.get("server_id")
         return UpdateResult(outs=self._deploy(news, first=new_server))
 
-    def delete(self, _id: str, props: dict[str, Any]) -> None:
-        """Stop the bot gracefully and remove its containers and secret files (its data stays)."""
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Stop the bot with its full grace period, take its data dir home, remove containers and secrets.
+
+        Runs before the server goes (replacement or destroy). Only a server that Hetzner says is gone
+        is skipped; a refused key or an unreachable host that still exists fails the delete."""
+        from bothost.deploy.handover import export_data
         from bothost.deploy.ops import remove
-        from bothost.errors import HostKeyMismatch, RemoteError
+        from bothost.errors import AuthenticationFailed, HostKeyMismatch, RemoteError
 
         props = _plain(props)
+        settings = BotSettings.from_dict(props["settings"])
         try:
             with open_host(props, wait=False) as host:
-                remove(host, BotSettings.from_dict(props["settings"]))
-        except HostKeyMismatch:
+                remove(host, settings)
+                export_data(host, settings, handover_dir(id_))
+        except (HostKeyMismatch, AuthenticationFailed):
             raise
         except RemoteError as exc:
-            if "cannot SSH" not in str(exc) and "did not accept SSH" not in str(exc):
-                raise
-            # The server is already gone (or unreachable for good): so is the bot.
+            if server_gone(str(props.get("server_id") or "")):
+                return  # the server was deleted outside Pulumi: so is the bot
+            raise RemoteError(f"{exc}. The server still exists (or Hetzner could not be asked: export "
+                              "HCLOUD_TOKEN), so the bot was not stopped: open SSH to it and run again"
+                              ) from None
 
-    def _deploy(self, props: dict[str, Any], *, first: bool) -> dict[str, Any]:
+    def _deploy(self, props: dict[str, Any], *, first: bool, handover: Path | None = None) -> dict[str, Any]:
         from bothost.deploy.deployer import deploy
         from bothost.deploy.image import inspect_archive
 
@@ -86,11 +103,15 @@ class BotDeploymentProvider(ResourceProvider):
         archive = inspect_archive(Path(props["archive"])) if props.get("archive") else None
         preflight = _load(self.preflight, props.get("preflight_args") or {})
         with open_host(props, wait=first) as host:
+            if handover is not None:
+                from bothost.deploy.handover import restore_data
+
+                restore_data(host, settings, handover)
             result = deploy(
                 host, settings, secrets_from(props["secrets"]), archive=archive, preflight=preflight
             )
         return {
-            **{name: props.get(name) for name in (*INPUTS, "preflight_args")},
+            **{name: props.get(name) for name in STORED},
             "spec_hash": result.spec_hash,
             "image_id": result.image_id,
         }
@@ -179,12 +200,42 @@ def open_host(props: dict[str, Any], *, wait: bool) -> Iterator[Host]:
     from bothost.host import connect
     from bothost.ssh import Target
 
-    identity = Path(props["identity_file"]) if props.get("identity_file") else None
+    chosen = os.environ.get(IDENTITY_ENV) or props.get("identity_file")
+    identity = Path(chosen).expanduser() if chosen else None
     target = Target(props["host"], int(props["port"]), props["user"], tuple(props["host_keys"]), identity)
     with connect(target, wait=CONNECT_TIMEOUT if wait else 0.0) as host:
         if wait:
             host.run(["cloud-init", "status", "--wait"], timeout=CLOUD_INIT_TIMEOUT)
         yield host
+
+
+def handover_dir(id_: str) -> Path:
+    """Where this bot's data waits between the old server and the new one."""
+    from bothost.deploy.handover import handover_dir as folder
+
+    return folder(id_)
+
+
+def server_gone(server_id: str) -> bool:
+    """True only when the Hetzner API answers that the server does not exist (needs HCLOUD_TOKEN)."""
+    from bothost.hetzner.client import HetznerError, api_errors, connect
+
+    if not server_id.isdigit():
+        return False
+    try:
+        client = connect()
+        with api_errors(f"looking up server {server_id}"):
+            from hcloud import APIException
+
+            try:
+                client.servers.get_by_id(int(server_id))
+            except APIException as exc:
+                if exc.code == "not_found":
+                    return True
+                raise
+    except HetznerError:
+        return False
+    return False
 
 
 def _load(path: str | None, arguments: dict[str, Any]):  # -> Preflight | None

@@ -50,6 +50,18 @@ def key_id(public_line: str) -> str:
     return hashlib.sha256(blob).hexdigest()[:12]
 
 
+def hetzner_fingerprint(public_line: str) -> str:
+    """The fingerprint Hetzner shows and refuses duplicates of: MD5 of the key blob, hex pairs with ':'."""
+    blob = base64.b64decode(public_line.split()[1])
+    digest = hashlib.md5(blob, usedforsecurity=False).hexdigest()
+    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
+
+
+def without_comment(public_line: str) -> str:
+    """`type base64` of an OpenSSH public key line: a comment edit must not replace the Hetzner key."""
+    return " ".join(public_line.split()[:2])
+
+
 def labels(stack: str) -> dict[str, str]:
     """Labels on every Hetzner resource, so a project shows what bothost owns."""
     return {"managed-by": "bothost", "stack": slug(stack)}
