@@ -9,7 +9,6 @@ from pathlib import Path
 
 import grpc
 import pytest
-from bothost.deploy.demo_image import write_demo_image
 from engine_harness import DynamicProviderProcess, changes, secret
 from infra_mocks import unwrap as plain
 from pulumi.runtime import rpc
@@ -18,6 +17,7 @@ from test_infra_bot_deployment import SECRETS, SETTINGS
 from bothost.infra.bot_deployment import BotDeploymentProvider, secrets_from, secrets_to_plain
 from bothost.infra.host_keys import ALGORITHMS, HostKeysProvider
 from bothost.infra.location_lock import LocationLockProvider
+from bothost.rehearsal.demo_image import write_demo_image
 
 HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHM8p2zW3ZlsbqQcNq2BNa0RDk8vg9k3Jw+VslVkRqDs"
 WRAPS = [False, True]

@@ -8,8 +8,8 @@ import os
 import re
 from pathlib import Path
 
-from bothost.deploy.host import Host
 from bothost.errors import BothostError
+from bothost.host import Host
 from roles.bot.settings import BotSettings
 
 HANDOVER_ENV = "BOTHOST_HANDOVER_DIR"  # where `pulumi up` keeps the data between delete and create

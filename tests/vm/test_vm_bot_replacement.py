@@ -8,10 +8,10 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from bothost.deploy.demo_image import write_demo_image
 
 from bothost.deploy.secretfiles import BotSecrets
 from bothost.infra.bot_deployment import BotDeploymentProvider, secrets_to_plain
+from bothost.rehearsal.demo_image import write_demo_image
 from roles.bot.settings import BotSettings, Mount
 
 pytestmark = pytest.mark.vm
