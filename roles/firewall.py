@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bothost.config import StackSpec
+from bothost.config.exchange import egress_ports
 from bothost.facts.system import is_loopback, listeners, unit_command
 from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role
 from bothost.templating import render
@@ -28,7 +29,7 @@ class FirewallSettings:
     admin_v4: tuple[str, ...] = ()  # IPv4 CIDRs SSH may come from
     admin_v6: tuple[str, ...] = ()  # IPv6 CIDRs SSH may come from
     restrict_egress: bool = False  # outbound only to the ports below (bothost:restrictEgress)
-    egress_tcp: tuple[int, ...] = (53, 80, 443)  # DNS over TCP, HTTP for apt, HTTPS for the exchange
+    egress_tcp: tuple[int, ...] = (53, 80, 443)  # DNS over TCP, HTTP for apt, HTTPS; + the exchange's ports
     egress_udp: tuple[int, ...] = (53, 123)  # DNS and NTP
     metadata_ip: str = "169.254.169.254"  # Hetzner's metadata service serves user_data (with host keys)
     ci_set: str = "ci_v4"  # CI runners' /32s, admitted only with a timeout (filled by the ci_gate role)
@@ -50,6 +51,7 @@ class FirewallRole(Role):
             admin_v4=tuple(str(n) for n in cidrs if n.version == 4),
             admin_v6=tuple(str(n) for n in cidrs if n.version == 6),
             restrict_egress=spec.host.restrict_egress,
+            egress_tcp=tuple(sorted({*FirewallSettings.egress_tcp, *egress_ports(spec.exchange)})),
         )
 
     def changes(self, s: FirewallSettings) -> Changes:

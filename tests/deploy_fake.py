@@ -339,6 +339,16 @@ class FakeDockerHost:
         self.events.append(f"update {' '.join(args)}")
         return CommandResult(0, args[-1] + "\n")
 
+    def _setpriv(self, args: list[str]) -> CommandResult:
+        """setpriv --reuid=U --regid=G --clear-groups CMD...: bot files are read and written as the bot."""
+        owner = f"{args[0].split('=')[1]}:{args[1].split('=')[1]}"
+        command = args[3:]
+        if command[0] == "sha256sum":
+            return self._sha256sum(command[1:])
+        assert command[:2] == ["sh", "-c"] and command[3] == "bot-files", command
+        self.files[command[4]] = (self.stdin_seen[-1], command[5], owner)
+        return CommandResult(0, "")
+
     def _rm(self, args: list[str]) -> CommandResult:
         for path in args[2:]:
             self.files.pop(path, None)

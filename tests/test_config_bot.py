@@ -158,3 +158,51 @@ def test_spec_wiring() -> None:
     }
     assert parse_spec(base).bot is None
     assert parse_spec({**base, "bothost:bot": GENERIC}).bot.image == GENERIC["image"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "setting"),
+    [
+        ("FREQTRADE__CANCEL_OPEN_ORDERS_ON_EXIT", "false", "cancel_open_orders_on_exit"),
+        ("FREQTRADE__API_SERVER__LISTEN_IP_ADDRESS", "0.0.0.0", "api_server"),
+        ("FREQTRADE__API_SERVER__ENABLED", "false", "api_server"),
+        ("FREQTRADE__INITIAL_STATE", "stopped", "initial_state"),
+        ("FREQTRADE__EXCHANGE__KEY", "other-key-123", "exchange.key"),
+        ("freqtrade__exchange__secret", "other-secret-456", "exchange.secret"),
+        ("FREQTRADE__EXCHANGE__PASSWORD", "pass-789", "exchange.password"),
+    ],
+)
+def test_freqtrade_env_overrides_of_safety_settings_are_refused(name: str, value: str, setting: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        bot({"preset": "freqtrade", "env": {name: value}}, {"apiPassword": "pw-1234567890"})
+    message = str(caught.value)
+    assert message.startswith(f"bothost:bot.env.{name} = ") and "\n" not in message
+    assert f"overrides freqtrade's {setting}, which bothost sets" in message
+    assert "other-key-123" not in message and "other-secret-456" not in message and "pass-789" not in message
+
+
+def test_harmless_freqtrade_env_overrides_pass() -> None:
+    spec = bot(
+        {
+            "preset": "freqtrade",
+            "env": {"FREQTRADE__MAX_OPEN_TRADES": "3", "FREQTRADE__EXCHANGE__NAME": "binance"},
+        },
+        {"apiPassword": "pw-1234567890"},
+    )
+    assert ("FREQTRADE__MAX_OPEN_TRADES", "3") in spec.env
+
+
+def test_freqtrade_gets_its_documented_memory_by_default() -> None:
+    assert bot({"preset": "freqtrade"}, {"apiPassword": "pw-1234567890"}).memory_bytes == 2 * 1024**3
+    assert bot(GENERIC).memory_bytes == 1024**3
+    assert (
+        bot({"preset": "freqtrade", "memory": "1536m"}, {"apiPassword": "pw-1"}).memory_bytes
+        == 1536 * 1024**2
+    )
+
+
+def test_bot_files_must_be_a_local_directory(tmp_path) -> None:
+    assert bot({**GENERIC, "files": str(tmp_path)}).files == str(tmp_path)
+    assert bot(GENERIC).files is None
+    with pytest.raises(ConfigError, match=r"bothost:bot.files = .*: not a local directory"):
+        bot({**GENERIC, "files": str(tmp_path / "missing")})

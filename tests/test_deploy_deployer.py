@@ -289,3 +289,35 @@ def test_removed_secret_file_is_deleted(archives) -> None:
     result, _ = run(host, settings(secret_names=()), archive=archives[0])
     assert "/etc/bothost/secrets/bot/telegramToken" not in host.files
     assert "secrets" in result.actions
+
+
+def test_bot_files_are_synced_by_content_and_a_change_restarts_the_bot(archives, tmp_path: Path) -> None:
+    from bothost.deploy.botfiles import read_tree
+
+    tree = tmp_path / "files"
+    (tree / "strategies").mkdir(parents=True)
+    (tree / "config.json").write_text('{"max_open_trades": 1}\n')
+    (tree / "strategies" / "Mine.py").write_text("class Mine: pass\n")
+    host = FakeDockerHost()
+    first, _ = run(host, archive=archives[0], bot_files=read_tree(tree))
+    assert "files" in first.actions and "start" in first.actions
+    assert host.files["/srv/bothost/data/strategies/Mine.py"] == (b"class Mine: pass\n", "0640", "1000:1000")
+    again, _ = run(host, archive=archives[0], bot_files=read_tree(tree))
+    assert again.actions == []  # an unchanged tree is a no-op
+    (tree / "strategies" / "Mine.py").write_text("class Mine: x = 1\n")
+    changed, _ = run(host, archive=archives[0], bot_files=read_tree(tree))
+    assert changed.actions[0] == "files" and "swap" in " ".join(changed.actions)
+    assert any(e.startswith("stop ") for e in host.events)  # the old bot got its graceful stop
+    assert host.files["/srv/bothost/data/strategies/Mine.py"][0] == b"class Mine: x = 1\n"
+
+
+def test_bot_files_with_a_secret_are_refused_before_anything_changes(archives, tmp_path: Path) -> None:
+    from bothost.deploy.botfiles import BotFilesError, read_tree
+
+    tree = tmp_path / "files"
+    tree.mkdir()
+    (tree / "config.json").write_text(f'{{"exchange": {{"secret": "{API_SECRET}"}}}}')
+    host = FakeDockerHost()
+    with pytest.raises(BotFilesError, match=r"config\.json contains exchange_api_secret in clear"):
+        run(host, archive=archives[0], bot_files=read_tree(tree))
+    assert host.commands == []

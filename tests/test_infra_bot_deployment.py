@@ -256,3 +256,23 @@ def test_secret_inputs_stay_secret_under_mocks(tmp_path: Path, fake: FakeDockerH
         assert fake.running() == ["bothost-bot"]  # the mocks ran the provider's create against the fake
     finally:
         stop()
+
+
+def test_bot_files_changes_redeploy_and_are_synced(tmp_path: Path, fake: FakeDockerHost) -> None:
+    from bothost.deploy.botfiles import read_tree
+
+    tree = tmp_path / "files"
+    tree.mkdir()
+    (tree / "config.json").write_text('{"max_open_trades": 1}\n')
+    provider = BotDeploymentProvider()
+    v1 = write_demo_image(tmp_path / "v1.tar", version="1")
+    first = props(v1, files=str(tree), files_digest=read_tree(tree).digest)
+    created = provider.create(first)
+    assert fake.files["/srv/bothost/data/config.json"][0] == b'{"max_open_trades": 1}\n'
+    assert not provider.diff(created.id, created.outs, first).changes
+    (tree / "config.json").write_text('{"max_open_trades": 2}\n')
+    second = props(v1, files=str(tree), files_digest=read_tree(tree).digest)
+    assert provider.diff(created.id, created.outs, second).changes
+    provider.update(created.id, created.outs, second)
+    assert fake.files["/srv/bothost/data/config.json"][0] == b'{"max_open_trades": 2}\n'
+    assert "stop bothost-bot-prev --time 90" in fake.events  # the bot restarted gracefully

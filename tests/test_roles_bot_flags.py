@@ -90,8 +90,10 @@ ALWAYS = [
                 ("--user", "1000:1000"),
                 ("--publish", "127.0.0.1:8080:8080/tcp"),
                 ("--mount", "type=bind,source=/srv/bothost/data,target=/freqtrade/user_data"),
+                ("--env", "FT_APP_ENV=bothost"),  # no `sudo chown` attempt (fails under no-new-privileges)
+                ("--health-start-period", "300s"),
             ],
-            ["--entrypoint", "--env"],
+            ["--entrypoint"],
         ),
         (
             settings("hummingbot", dataDir="/srv/hb"),

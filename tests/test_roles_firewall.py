@@ -20,7 +20,28 @@ SPECS = {
     "v6-only, port 2222, egress": {"adminCidrs": ["2001:db8:1::/64"], "sshPort": 2222,
                                    "restrictEgress": True},
     "overlapping": {"adminCidrs": ["10.0.0.0/8", "10.1.0.0/16", "192.0.2.1/32"]},
+    "egress, binance streams": {"restrictEgress": True, "exchange": "binance", "exchangeApiKey": "k",
+                                "exchangeApiSecret": "s"},
 }
+EXCHANGE_KEYS = {"exchangeApiKey": "k-123", "exchangeApiSecret": "s-456"}
+
+
+@pytest.mark.parametrize(("exchange", "base", "tcp"), [
+    (None, None, (53, 80, 443)),
+    ("binance", None, (53, 80, 443, 9443)),  # spot streams on 9443
+    ("okx", None, (53, 80, 443, 8443)),  # public and private websockets on 8443
+    ("bybit", None, (53, 80, 443)),
+    ("binance", "http://10.0.2.2:18443", (53, 80, 443, 9443, 18443)),  # an API base's own port
+])
+def test_egress_allows_the_ports_the_exchange_really_uses(exchange, base, tcp) -> None:
+    extra = {} if exchange is None else {"exchange": exchange, **EXCHANGE_KEYS}
+    if exchange == "okx":
+        extra["exchangePassphrase"] = "p-789"
+    if base:
+        extra["exchangeApiBase"] = base
+    s = settings(restrictEgress=True, **extra)
+    assert s.egress_tcp == tcp
+    assert f"tcp dport {{ {', '.join(map(str, tcp))} }}" in ruleset_text(s) or len(tcp) == 1
 
 
 def settings(**overrides: object) -> FirewallSettings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from bothost.config.host import NS
 from bothost.config.raw import Encrypted, RawConfig
@@ -20,9 +21,26 @@ DEFAULT_IMAGES = {
 DEFAULT_DATA_DIR = "/srv/bothost/data"
 DEFAULT_GRACE = 90  # seconds: time for the bot to cancel open orders after SIGTERM
 DEFAULT_MEMORY = "1g"
+# Presets whose software documents more: Freqtrade asks for 2GB RAM (https://www.freqtrade.io/en/stable/,
+# "Hardware requirements"); pandas frames of many pairs plus ccxt's markets grow past 1g.
+PRESET_MEMORY = {"freqtrade": "2g"}
 DEFAULT_CPUS = 1.0
 # Names an env var must not have: such values belong in bothost:botSecrets (files, not `docker inspect`).
 SECRET_LIKE = re.compile(r"(KEY|SECRET|TOKEN|PASS(WORD|PHRASE)?|PRIVATE)", re.IGNORECASE)
+# Freqtrade reads FREQTRADE__SECTION__KEY env vars and lets them override every config file, bothost's
+# private one included (https://www.freqtrade.io/en/stable/configuration/#environment-variables). These
+# config paths carry bothost's safety settings: cancel orders on stop, the API on loopback with its
+# credentials (the health check uses them), the trading loop running, the key bothost audits and rotates.
+FREQTRADE_ENV_PREFIX = "FREQTRADE__"
+FREQTRADE_PROTECTED = {
+    "cancel_open_orders_on_exit": "a stop or redeploy would leave the bot's orders open on the exchange",
+    "initial_state": "bothost starts the trading loop (running); its health check needs it",
+    "api_server": "bothost writes the API's listen address, port and credentials (loopback, SSH tunnel)",
+    "exchange__key": "the exchange key must be the one bothost audits and rotates",
+    "exchange__secret": "the exchange key must be the one bothost audits and rotates",
+    "exchange__password": "the exchange key must be the one bothost audits and rotates",
+    "exchange__uid": "the exchange key must be the one bothost audits and rotates",
+}
 # Secret names bothost writes itself from the exchange keys; botSecrets may not reuse them.
 # Bot secrets a preset cannot run without (name -> what it is for).
 REQUIRED_SECRETS = {
@@ -53,9 +71,13 @@ BOT_FIELDS: dict[str, str] = {
     "user": "uid:gid the container runs as (generic only; default 1000:1000; root is refused).",
     "stopGracePeriod": f"Seconds between SIGTERM and SIGKILL on stop (default {DEFAULT_GRACE}), so the bot "
     "can cancel its open orders.",
-    "memory": f"Memory limit, e.g. 512m or 2g (default {DEFAULT_MEMORY}).",
+    "memory": f"Memory limit, e.g. 512m or 2g (default {DEFAULT_MEMORY}; "
+    f"freqtrade {PRESET_MEMORY['freqtrade']}, as its docs ask).",
     "cpus": f"CPU limit in cores, e.g. 0.5 (default {DEFAULT_CPUS}).",
     "dataDir": f"Host directory for the bot's writable data (default {DEFAULT_DATA_DIR}).",
+    "files": "Local directory of the bot's own files (freqtrade: config.json, strategies/), synced into "
+    "dataDir on every deploy; a changed file restarts the bot gracefully. Secrets stay out (bothost "
+    "delivers them).",
     "healthCmd": "Shell command run in the container to prove health (default: the preset's; for generic, "
     "/tmp/heartbeat must hold a Unix time less than 30 s old).",
 }
@@ -85,6 +107,7 @@ class BotSpec:
     cpus: float
     data_dir: str
     health_cmd: str | None
+    files: str | None  # local directory synced into data_dir (bothost.deploy.botfiles)
     secrets: tuple[tuple[str, Secret | Encrypted], ...]
 
     @property
@@ -145,10 +168,11 @@ def parse_bot(raw: RawConfig) -> BotSpec | None:
         env=_env(value),
         user=_user(value, preset),
         stop_grace_period=_grace(value),
-        memory_bytes=_memory(value),
+        memory_bytes=_memory(value, PRESET_MEMORY.get(preset, DEFAULT_MEMORY)),
         cpus=_cpus(value),
         data_dir=_data_dir(value),
         health_cmd=_text(value, "healthCmd", None),
+        files=_files(value),
         secrets=secrets,
     )
 
@@ -160,6 +184,15 @@ def _text(value: dict[str, object], field: str, default: str | None) -> str | No
     if not isinstance(item, str) or not item.strip():
         raise ConfigError(f"{BOT_KEY}.{field}", item, "expected a non-empty string", BOT_FIELDS[field])
     return item.strip()
+
+
+def _files(value: dict[str, object]) -> str | None:
+    folder = _text(value, "files", None)
+    if folder is not None and not Path(folder).expanduser().is_dir():
+        raise ConfigError(
+            f"{BOT_KEY}.files", folder, "not a local directory", "point it at your bot's files folder"
+        )
+    return folder
 
 
 def _image(value: dict[str, object], preset: str) -> str:
@@ -206,6 +239,7 @@ def _env(value: dict[str, object]) -> tuple[tuple[str, str], ...]:
         key = f"{BOT_KEY}.env.{name}"
         if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
             raise ConfigError(key, name, "not an environment variable name", "use letters, digits and _")
+        _refuse_freqtrade_override(key, name, text)
         if SECRET_LIKE.search(name):
             raise ConfigError(
                 key,
@@ -220,6 +254,22 @@ def _env(value: dict[str, object]) -> tuple[tuple[str, str], ...]:
             raise ConfigError(key, text, "expected a string value", "quote the value")
         pairs.append((name, text))
     return tuple(pairs)
+
+
+def _refuse_freqtrade_override(key: str, name: str, text: object) -> None:
+    """Refuse a FREQTRADE__* variable that would override a safety setting bothost writes."""
+    if not name.upper().startswith(FREQTRADE_ENV_PREFIX):
+        return
+    path = name[len(FREQTRADE_ENV_PREFIX) :].lower()
+    for protected, why in FREQTRADE_PROTECTED.items():
+        if path == protected or path.startswith(protected + "__"):
+            shown = "***" if SECRET_LIKE.search(name) else text
+            raise ConfigError(
+                key,
+                shown,
+                f"overrides freqtrade's {protected.replace('__', '.')}, which bothost sets: {why}",
+                f"remove it from {BOT_KEY}.env (secrets go in {SECRETS_KEY}; see README, The bot)",
+            )
 
 
 def _user(value: dict[str, object], preset: str) -> str | None:
@@ -259,8 +309,8 @@ def _grace(value: dict[str, object]) -> int:
     return seconds
 
 
-def _memory(value: dict[str, object]) -> int:
-    item = value.get("memory", DEFAULT_MEMORY)
+def _memory(value: dict[str, object], default: str) -> int:
+    item = value.get("memory", default)
     match = _SIZE.fullmatch(str(item).strip()) if not isinstance(item, bool) else None
     size = int(match.group(1)) * _UNITS[match.group(2).lower()] if match else 0
     if size < 64 * 1024**2:
@@ -268,7 +318,7 @@ def _memory(value: dict[str, object]) -> int:
             f"{BOT_KEY}.memory",
             item,
             "expected a size of at least 64m, e.g. 512m or 2g",
-            f"pulumi config set --path '{BOT_KEY}.memory' {DEFAULT_MEMORY}",
+            f"pulumi config set --path '{BOT_KEY}.memory' {default}",
         )
     return size
 

@@ -23,6 +23,26 @@ DEFAULT_API_BASES: dict[str, str] = {
     "coinbase": "https://api.coinbase.com",
 }
 NEEDS_PASSPHRASE = ("okx", "kucoin", "bitget")
+# TCP ports each exchange's REST API and websocket streams use, from its own docs; with restrictEgress the
+# host allows exactly these (plus the API base's own port when exchangeApiBase names one).
+EXCHANGE_PORTS: dict[str, tuple[int, ...]] = {
+    # wss://stream.binance.com:9443 (also :443); https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams
+    "binance": (443, 9443),
+    # wss://stream.bybit.com (443); https://bybit-exchange.github.io/docs/v5/ws/connect
+    "bybit": (443,),
+    # wss://ws.okx.com:8443; https://www.okx.com/docs-v5/en/#overview-production-trading-services
+    "okx": (443, 8443),
+    # wss://ws.kraken.com (443); https://docs.kraken.com/api/docs/guides/spot-ws-intro
+    "kraken": (443,),
+    # the bullet token's instanceServers endpoint (wss, 443); https://www.kucoin.com/docs/websocket/basic-info/apply-connect-token/introduction
+    "kucoin": (443,),
+    # wss://ws.bitget.com/v2/ws/public (443); https://www.bitget.com/api-doc/common/websocket-intro
+    "bitget": (443,),
+    # wss://api.gateio.ws/ws/v4/ (443); https://www.gate.io/docs/developers/apiv4/ws/en/
+    "gate": (443,),
+    # wss://advanced-trade-ws.coinbase.com (443); https://docs.cdp.coinbase.com/advanced-trade/docs/ws-overview
+    "coinbase": (443,),
+}
 
 EXCHANGE_KEYS: dict[str, str] = {
     f"{NS}:exchange": f"The bot's exchange: {', '.join(DEFAULT_API_BASES)} (unset: no key audit).",
@@ -137,3 +157,11 @@ def _private(host: str) -> bool:
     except ValueError:
         return host == "localhost"
     return address.is_loopback or address.is_private
+
+
+def egress_ports(spec: ExchangeSpec | None) -> tuple[int, ...]:
+    """The TCP ports the bot needs for its exchange: the documented ones and the API base's own port."""
+    if spec is None:
+        return ()
+    port = urllib.parse.urlsplit(spec.api_base).port
+    return tuple(sorted(set(EXCHANGE_PORTS[spec.exchange]) | ({port} if port else set())))

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bothost.deploy.botfiles import BotFiles, converge_bot_files, refuse_secrets
 from bothost.deploy.image import Archive, ensure_image
 from bothost.deploy.secretfiles import BotSecrets, content_digests, keyed_digests, secret_files
 from bothost.deploy.swap import run_swap
@@ -46,8 +47,8 @@ class DeployResult:
         return bool(self.actions)
 
 
-def spec_hash(s: BotSettings, image_id: str, secret_digests: dict[str, str]) -> str:
-    """The hash stored as the container's label: flags, command, image id and keyed secret digests."""
+def spec_hash(s: BotSettings, image_id: str, secret_digests: dict[str, str], files_digest: str = "") -> str:
+    """The hash stored as the container's label: flags, command, image id, keyed secret digests, bot files."""
     document = {
         "version": SPEC_VERSION,
         "flags": run_flags(s),
@@ -55,6 +56,8 @@ def spec_hash(s: BotSettings, image_id: str, secret_digests: dict[str, str]) -> 
         "image": image_id,
         "secrets": secret_digests,
     }
+    if files_digest:  # only with bot.files, so hosts deployed without them keep their hash
+        document["files"] = files_digest
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 
@@ -64,11 +67,14 @@ def deploy(
     secrets: BotSecrets,
     *,
     archive: Archive | None = None,
+    bot_files: BotFiles | None = None,
     preflight: Preflight | None = None,
     note: Report = lambda _: None,
 ) -> DeployResult:
     """Converge the host to run the bot as `s` says; does nothing when it already does."""
     files = secret_files(s, secrets)
+    if bot_files is not None:
+        refuse_secrets(bot_files, secrets)
     if preflight is not None:
         preflight(host, s, secrets)  # THE call site of the exchange key audit, before any change on the host
     with host.lock():
@@ -88,7 +94,12 @@ def deploy(
         written = converge_secret_files(host, s, files)
         if written:
             act("secrets", files=",".join(written))
-        desired = spec_hash(s, image_id, keyed_digests(files, hmac_key(host)))
+        if bot_files is not None:
+            shipped = converge_bot_files(host, s.data_dir, s.file_owner, bot_files)
+            if shipped:
+                act("files", changed=",".join(shipped))
+        digest = bot_files.digest if bot_files is not None else ""
+        desired = spec_hash(s, image_id, keyed_digests(files, hmac_key(host)), digest)
         result = DeployResult(desired, image_id, actions)
         converge_container(host, s, image_id, desired, result, act, note)
         if not actions:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bothost.config.exchange import resolve_credentials
 from bothost.config.raw import Encrypted
+from bothost.deploy.botfiles import read_tree
 from bothost.deploy.deployer import DeployResult, Preflight, deploy
 from bothost.deploy.image import inspect_archive
 from bothost.deploy.secretfiles import BotSecrets
@@ -101,8 +102,15 @@ def deploy_spec(
     for warning in spec.bot.warnings():
         note(f"warning: {warning}")
     path = archive or (Path(spec.bot.image_archive) if spec.bot.image_archive else None)
+    bot_files = read_tree(Path(spec.bot.files).expanduser()) if spec.bot.files else None
     return deploy(
-        host, s, secrets, archive=inspect_archive(path) if path else None, preflight=preflight, note=note
+        host,
+        s,
+        secrets,
+        archive=inspect_archive(path) if path else None,
+        bot_files=bot_files,
+        preflight=preflight,
+        note=note,
     )
 
 

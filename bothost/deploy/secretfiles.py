@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from bothost.errors import BothostError
 from bothost.secret import Credentials, Secret
+from roles.bot.freqtrade import API_PORT
 from roles.bot.settings import FREQTRADE_PRIVATE_CONFIG, BotSettings
 
 # freqtrade config paths for bot secrets with a known meaning (others are only files under /run/secrets).
@@ -71,7 +72,7 @@ def freqtrade_private_config(s: BotSettings, secrets: BotSecrets) -> Secret:
         "api_server": {
             "enabled": True,
             "listen_ip_address": "0.0.0.0",
-            "listen_port": 8080,
+            "listen_port": API_PORT,
             "username": "freqtrader",
         },
     }
@@ -86,6 +87,7 @@ def freqtrade_private_config(s: BotSettings, secrets: BotSecrets) -> Secret:
         if name in secrets.bot:
             document.setdefault(section, {})[key] = secrets.bot[name].reveal()
     document["cancel_open_orders_on_exit"] = s.cancel_open_orders_on_exit  # type: ignore[assignment]
+    document["initial_state"] = "running"  # type: ignore[assignment]  # freqtrade's default is stopped
     return Secret(json.dumps(document, indent=2, sort_keys=True) + "\n")
 
 

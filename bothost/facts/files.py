@@ -36,3 +36,13 @@ def parse_sha256sum(result: CommandResult) -> dict[str, str]:
         if match:
             digests[match[2].rsplit("/", 1)[-1]] = match[1]
     return digests
+
+
+def parse_sha256sum_paths(result: CommandResult) -> dict[str, str]:
+    """`sha256sum FILE...` -> full path -> hex digest (for trees, where base names repeat)."""
+    digests = {}
+    for line in result.stdout.splitlines():
+        match = re.fullmatch(r"([0-9a-f]{64}) [ *](.+)", line.strip())
+        if match:
+            digests[match[2]] = match[1]
+    return digests

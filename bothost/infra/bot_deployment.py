@@ -31,6 +31,8 @@ INPUTS = (
     "settings",
     "archive",
     "archive_sha256",
+    "files",
+    "files_digest",  # the bot's own files changed: sync them and restart the bot gracefully
     "secrets",
 )
 SECRET_INPUTS = ("secrets",)
@@ -96,11 +98,13 @@ class BotDeploymentProvider(ResourceProvider):
                               ) from None
 
     def _deploy(self, props: dict[str, Any], *, first: bool, handover: Path | None = None) -> dict[str, Any]:
+        from bothost.deploy.botfiles import read_tree
         from bothost.deploy.deployer import deploy
         from bothost.deploy.image import inspect_archive
 
         settings = BotSettings.from_dict(props["settings"])
         archive = inspect_archive(Path(props["archive"])) if props.get("archive") else None
+        bot_files = read_tree(Path(props["files"])) if props.get("files") else None
         preflight = _load(self.preflight, props.get("preflight_args") or {})
         with open_host(props, wait=first) as host:
             if handover is not None:
@@ -108,7 +112,12 @@ class BotDeploymentProvider(ResourceProvider):
 
                 restore_data(host, settings, handover)
             result = deploy(
-                host, settings, secrets_from(props["secrets"]), archive=archive, preflight=preflight
+                host,
+                settings,
+                secrets_from(props["secrets"]),
+                archive=archive,
+                bot_files=bot_files,
+                preflight=preflight,
             )
         return {
             **{name: props.get(name) for name in STORED},
@@ -136,6 +145,7 @@ class BotDeployment(Resource, module="bothost", name="BotDeployment"):
         secrets: BotSecrets,
         identity_file: str | None = None,
         archive: str | None = None,
+        files: str | None = None,
         preflight: str | None = None,
         preflight_args: dict[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
@@ -145,6 +155,12 @@ class BotDeployment(Resource, module="bothost", name="BotDeployment"):
             from bothost.deploy.image import inspect_archive
 
             archive_sha256 = inspect_archive(Path(archive)).sha256
+        files_digest = None
+        if files:
+            from bothost.deploy.botfiles import read_tree
+
+            files = str(Path(files).expanduser().resolve())
+            files_digest = read_tree(Path(files)).digest
         props: dict[str, Any] = {
             "server_id": server_id,
             "host": host,
@@ -155,6 +171,8 @@ class BotDeployment(Resource, module="bothost", name="BotDeployment"):
             "settings": json.loads(json.dumps(settings.to_dict())),
             "archive": archive,
             "archive_sha256": archive_sha256,
+            "files": files,
+            "files_digest": files_digest,
             "secrets": pulumi.Output.secret(secrets_to_plain(secrets)),
             "preflight_args": preflight_args or {},  # plain, non-secret (e.g. exchange name, static IP)
             "spec_hash": None,

@@ -115,6 +115,7 @@ class BotHost(pulumi.ComponentResource):
             settings=settings_for(spec),
             secrets=secrets_for(spec, lambda value, _key: value),  # the engine decrypted them already
             archive=spec.bot.image_archive,
+            files=spec.bot.files,
             preflight="bothost.keyaudit.preflight:pulumi_preflight" if audit_args else None,
             preflight_args=audit_args,
             # server_id makes the engine delete (= stop gracefully, data home) the bot before the old

@@ -38,6 +38,7 @@ def demo_bot(spec: StackSpec, archive: Path | None = None) -> tuple[StackSpec, l
         cpus=1.0,
         data_dir="/srv/bothost/data",
         health_cmd=None,
+        files=None,
         secrets=placeholder,
     )
     demo = dataclasses.replace(
@@ -49,6 +50,7 @@ def demo_bot(spec: StackSpec, archive: Path | None = None) -> tuple[StackSpec, l
         args=(),
         user=None,
         health_cmd=None,
+        files=None,  # the demo bot needs none of the real bot's files
         secrets=placeholder,
         env=(("BOT_STOP_SECONDS", "2"),),
     )

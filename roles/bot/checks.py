@@ -1,4 +1,4 @@
-"""The checks that prove the bot's container on a live host (bot-01..16), read from its BotSettings."""
+"""The checks that prove the bot's container on a live host (bot-01..17), read from its BotSettings."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from roles.bot.parsers import (
     security_options,
     user_is,
 )
-from roles.bot.settings import SECRET_FILE_MODE, SECRETS_MOUNT, BotSettings
+from roles.bot.settings import FREQTRADE_PRIVATE_CONFIG, SECRET_FILE_MODE, SECRETS_MOUNT, BotSettings
+from roles.bot.stop_path import stop_path_check
 
 # Runs on the host as root: counts secret values found in `docker inspect` or any process's command line,
 # printing only counts. A value is a whole raw secret file, or a JSON string leaf of >= 12 characters.
@@ -194,7 +195,16 @@ def bot_checks(s: BotSettings) -> list[Check]:
             ("python3", "-c", NO_SECRET_SCRIPT, s.container, s.secrets_dir),
             no_secret_found,
         ),
+        *stop_path_checks(s),
     ]
+
+
+def stop_path_checks(s: BotSettings) -> list[Check]:
+    """bot-17 for freqtrade (its stop path is bothost's private config); other presets have none yet."""
+    if s.preset != "freqtrade":
+        return []
+    private = f"{s.secrets_dir}/{FREQTRADE_PRIVATE_CONFIG}"
+    return [stop_path_check(s.container, private, s.stop_grace_period)]
 
 
 def _check(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bothost.config.bot import BotSpec
+from roles.bot import freqtrade
 from roles.bot.settings import FREQTRADE_PRIVATE_CONFIG, SECRETS_MOUNT, BotSettings, Mount
 
 
@@ -12,12 +13,13 @@ def bot_settings(bot: BotSpec, *, exchange: bool = True) -> BotSettings:
     preset["exchange_files"] = preset.get("exchange_files", True) and exchange
     names = sorted({name for name, _ in bot.secrets} | set(preset.pop("extra_secrets")))
     entrypoint, args, health = preset.pop("entrypoint"), preset.pop("args"), preset.pop("health_cmd")
+    env = tuple(preset.pop("env", ())) + bot.env  # the preset's first: a docker --env given later wins
     return BotSettings(
         preset=bot.preset,
         image=bot.image,
         entrypoint=bot.command if bot.command is not None else entrypoint,
         args=bot.args if bot.args is not None else args,
-        env=bot.env,
+        env=env,
         data_dir=bot.data_dir,
         secret_names=tuple(names),
         health_cmd=bot.health_cmd or health,
@@ -30,7 +32,7 @@ def bot_settings(bot: BotSpec, *, exchange: bool = True) -> BotSettings:
 
 def _freqtrade(bot: BotSpec) -> dict[str, object]:
     """freqtradeorg/freqtrade: runs as ftuser (1000); user_data is its only writable directory."""
-    user_data = "/freqtrade/user_data"
+    user_data = freqtrade.USER_DATA
     return {
         "user": "1000:1000",
         "data_mounts": (Mount(bot.data_dir, user_data, False),),
@@ -40,15 +42,17 @@ def _freqtrade(bot: BotSpec) -> dict[str, object]:
             "--config",
             f"{user_data}/config.json",
             "--config",
-            f"{SECRETS_MOUNT}/{FREQTRADE_PRIVATE_CONFIG}",
+            freqtrade.PRIVATE_CONFIG,
             "--db-url",
             f"sqlite:///{user_data}/tradesv3.sqlite",
         ),
+        "env": freqtrade.APP_ENV,
         "extra_secrets": (FREQTRADE_PRIVATE_CONFIG,),
         "exchange_files": False,  # the exchange key travels inside the private config file
-        "health_cmd": 'python3 -c "import urllib.request; '
-        "urllib.request.urlopen('http://127.0.0.1:8080/api/v1/ping', timeout=5)\"",
-        "published": (("127.0.0.1", 8080, 8080),),  # the REST API/FreqUI, reached through an SSH tunnel
+        "health_cmd": freqtrade.health_cmd(),
+        # Start-up (imports, markets, first candles) takes minutes on a small or emulated CPU.
+        "health_start_period": 300,
+        "published": (("127.0.0.1", freqtrade.API_PORT, freqtrade.API_PORT),),  # API/FreqUI via SSH tunnel
     }
 
 

@@ -49,16 +49,8 @@ def binance(fake: FakeExchange, req: Request) -> tuple[int, dict]:
         return 200, {"serverTime": fake.now_ms()}
     if req.path != "/sapi/v1/account/apiRestrictions":
         return NOT_FOUND
-    refused = 401, {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}
-    if _h(req, "X-MBX-APIKEY") != fake.key:
-        return refused
-    total, _, signature = req.query.rpartition("&signature=")
-    if not _same(signature, _mac(fake.secret, total).hex()):
-        return 400, {"code": -1022, "msg": "Signature for this request is not valid."}
-    params = parse_qs(total)
-    if _outside(fake, int(params["timestamp"][0]), 1000, int(params.get("recvWindow", ["5000"])[0])):
-        return 400, {"code": -1021, "msg": "Timestamp for this request is outside of the recvWindow."}
-    if not fake.ip_ok(req.caller_ip):
+    refused = binance_refusal(fake, req)
+    if refused:
         return refused
     s = fake.state
     return 200, {
@@ -76,6 +68,25 @@ def binance(fake: FakeExchange, req: Request) -> tuple[int, dict]:
         "enableSpotAndMarginTrading": s.trade,
         "enablePortfolioMarginTrading": False,
     }
+
+
+def binance_refusal(fake: FakeExchange, req: Request) -> tuple[int, dict] | None:
+    """Binance's checks of a SIGNED request, None when it passes: key (-2015), signature over the total
+    params = query string + body (-1022), timestamp within recvWindow (-1021), IP whitelist (-2015).
+    https://developers.binance.com/docs/binance-spot-api-docs/rest-api/endpoint-security-type"""
+    refused = 401, {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}
+    if _h(req, "X-MBX-APIKEY") != fake.key:
+        return refused
+    total = req.query + req.body.decode()
+    signed, _, signature = total.rpartition("&signature=")
+    if not signed or not _same(signature, _mac(fake.secret, signed).hex()):
+        return 400, {"code": -1022, "msg": "Signature for this request is not valid."}
+    params = parse_qs(signed)
+    if _outside(fake, int(params["timestamp"][0]), 1000, int(params.get("recvWindow", ["5000"])[0])):
+        return 400, {"code": -1021, "msg": "Timestamp for this request is outside of the recvWindow."}
+    if not fake.ip_ok(req.caller_ip):
+        return refused
+    return None
 
 
 def bybit(fake: FakeExchange, req: Request) -> tuple[int, dict]:

@@ -72,6 +72,12 @@ class FakeExchange:
         """Whether the whitelist admits the caller."""
         return self.state.ip_list is None or not self.state.enforce_ip or caller_ip in self.state.ip_list
 
+    def respond(self, request: Request) -> tuple[int, object]:
+        """The status and JSON body for one request (the exchange's rules; subclasses add endpoints)."""
+        from fakes.exchange_rules import RULES
+
+        return RULES[self.exchange](self, request)
+
     def door(self, caller_ip: str, port: int = 0) -> str:
         """Listen on a new port whose callers count as coming from caller_ip; returns its base URL."""
         fake = self
@@ -92,9 +98,7 @@ class FakeExchange:
                 fake.requests.append(request)
                 if fake.hold is not None and not parts.path.lower().endswith(("time", "timestamp")):
                     fake.hold.wait(20)
-                from fakes.exchange_rules import RULES
-
-                status, body = RULES[fake.exchange](fake, request)
+                status, body = fake.respond(request)
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -102,7 +106,7 @@ class FakeExchange:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = _serve
+            do_GET = do_POST = do_PUT = do_DELETE = _serve
 
             def log_message(self, *args: object) -> None:
                 pass

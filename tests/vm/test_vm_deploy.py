@@ -9,6 +9,7 @@ import sys
 import time
 
 import pytest
+from secret_search import found_anywhere
 
 from bothost import host as host_module
 from bothost.deploy.deployer import deploy
@@ -49,29 +50,6 @@ SETTINGS = BotSettings(
 def log(text: str) -> None:
     """Progress on stderr (shown with -s)."""
     print(f"[deploy-vm] {text}", file=sys.stderr, flush=True)
-
-
-def found_anywhere(remote, value: str) -> dict[str, int]:
-    """Places on the host where `value` occurs; the value goes in on stdin (grep -f -), never on argv."""
-    searches = {
-        "user_data": "grep -rlFf - /var/lib/cloud /var/log/cloud-init.log /var/log/cloud-init-output.log",
-        "journal": "journalctl --no-pager -o cat | grep -cFf -",
-        "docker logs": "docker logs bothost-bot 2>&1 | grep -cFf -",
-        "ps": "ps -eo args | grep -cFf -",
-        "docker inspect": "docker container inspect bothost-bot | grep -cFf -",
-        "container config": "grep -rlFf - /var/lib/docker/containers",
-        "audit log": "grep -cFf - /var/log/bothost/audit.log",
-        "var log": "grep -rlFf - /var/log",
-        "positive control": "grep -lFf - /etc/bothost/secrets/bot/exchange_api_secret "
-        "/etc/bothost/secrets/bot/"
-        "telegramToken",
-    }
-    hits = {}
-    for name, script in searches.items():
-        result = remote.run(["sh", "-c", script], stdin=(value + "\n").encode())
-        lines = [line for line in result.stdout.split() if line and line != "0"]
-        hits[name] = len(lines)
-    return hits
 
 
 def run_checks(remote, s: BotSettings) -> dict[str, tuple[bool, str]]:

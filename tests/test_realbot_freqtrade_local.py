@@ -1,0 +1,124 @@
+"""The real Freqtrade (the built image's rootfs, in a chroot) under the preset, against the fake exchange.
+
+The fast loop before the VM: the preset's own arguments, env, private config and health check, with the
+image's user and layout. It trades (a limit order that stays open), its health check follows the trading
+loop, and SIGTERM makes it cancel its open order (cancel_open_orders_on_exit) before it exits.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from bots.chroot import can_chroot, chroot_argv, run_in
+from bots.freqtrade_files import write_freqtrade_files
+from fakes.binance_spot import BinanceSpot
+from fakes.exchanges import HOST_IP
+from tools import require
+
+from bothost.config.bot import parse_bot
+from bothost.config.raw import RawConfig
+from bothost.deploy.secretfiles import BotSecrets, secret_files
+from bothost.secret import Credentials, Secret
+from roles.bot import freqtrade
+from roles.bot.presets import bot_settings
+
+KEY, SECRET, API_PASSWORD = "K" * 64, "S" * 64, "api-password-1234"
+
+
+@pytest.fixture(scope="module")
+def rootfs() -> Path:
+    require("root, unshare, chroot and debootstrap (to build and run the Freqtrade image)", can_chroot())
+    from bothost.rehearsal.bot_image import ensure_bot_image, rootfs_path
+    from bothost.rehearsal.freqtrade_image import FREQTRADE_RECIPE
+
+    return rootfs_path(ensure_bot_image(FREQTRADE_RECIPE))
+
+
+def owned_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    os.chown(path, 1000, 1000)
+    return path
+
+
+def test_real_freqtrade_trades_reports_its_loop_and_cancels_on_sigterm(rootfs: Path, tmp_path: Path) -> None:
+    from bothost.rehearsal.freqtrade_image import FREQTRADE_RECIPE
+
+    fake = BinanceSpot(KEY, SECRET)
+    data, secrets_dir, scratch = (owned_dir(tmp_path / d) for d in ("data", "secrets", "tmp"))
+    write_freqtrade_files(data, fake.door(HOST_IP))
+    for path in data.rglob("*"):
+        os.chown(path, 1000, 1000)
+    settings = bot_settings(
+        parse_bot(
+            RawConfig({"bothost:bot": {"preset": "freqtrade"}, "bothost:botSecrets": {"apiPassword": "set"}})
+        )
+    )
+    files = secret_files(
+        settings,
+        BotSecrets(Credentials(Secret(KEY), Secret(SECRET)), bot={"apiPassword": Secret(API_PASSWORD)}),
+    )
+    for name, value in files.items():
+        content = value.reveal()
+        if name == "config-private.json":  # this machine is shared: the API stays on its loopback
+            document = json.loads(content)
+            document["api_server"]["listen_ip_address"] = "127.0.0.1"
+            content = json.dumps(document)
+        (secrets_dir / name).write_text(content)
+        os.chown(secrets_dir / name, 1000, 1000)
+        (secrets_dir / name).chmod(0o400)
+    mounts = {freqtrade.USER_DATA: data, "/run/secrets": secrets_dir, "/tmp": scratch}
+    argv = ["freqtrade", *settings.args]
+    log = (tmp_path / "freqtrade.log").open("w")
+    bot = subprocess.Popen(
+        chroot_argv(rootfs, FREQTRADE_RECIPE, mounts, argv, dict(settings.env)),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        assert fake.wait_for(lambda f: f.placed(), 240), (tmp_path / "freqtrade.log").read_text()[-3000:]
+        order = fake.placed()[0]
+        assert (order.symbol, order.side) == ("BTCUSDT", "BUY") and float(order.price) < 60000
+        assert fake.open_orders() and fake.unhandled == []
+        health = ["/bin/sh", "-c", settings.health_cmd]
+        assert run_in(rootfs, FREQTRADE_RECIPE, mounts, health).returncode == 0
+        # A stopped trading loop (its API thread still answers /ping) fails the check once it is stale.
+        api_post("/api/v1/stop")
+        time.sleep(12)
+        quick = ["/bin/sh", "-c", freqtrade.health_cmd(stale_after=10)]
+        stale = run_in(rootfs, FREQTRADE_RECIPE, mounts, quick)
+        assert stale.returncode != 0 and "trading loop not running" in stale.stderr
+        api_post("/api/v1/start")
+        started = time.monotonic()
+        bot.send_signal(signal.SIGTERM)
+        assert bot.wait(90) in (0, 130)  # freqtrade exits 130 after its SIGTERM handler's cleanup
+        stop_seconds = time.monotonic() - started
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+        fake.close()
+    assert [c.order_id for c in fake.cancels()] == [order.order_id], "the open order was not cancelled"
+    assert fake.open_orders() == []
+    output = (tmp_path / "freqtrade.log").read_text()
+    assert "Could not chown" not in output
+    assert KEY not in output and SECRET not in output and API_PASSWORD not in output
+    print(f"freqtrade stopped {stop_seconds:.1f} s after SIGTERM")
+
+
+def api_post(path: str) -> None:
+    """POST to the local bot's REST API with its basic-auth credentials."""
+    auth = base64.b64encode(f"freqtrader:{API_PASSWORD}".encode()).decode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{freqtrade.API_PORT}{path}",
+        method="POST",
+        headers={"Authorization": f"Basic {auth}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
