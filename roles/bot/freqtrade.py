@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import shlex
 
+from roles.bot.settings import FREQTRADE_PRIVATE_CONFIG, SECRETS_MOUNT
+
 API_PORT = 8080  # freqtrade's REST API in the container; docker publishes it on the host's 127.0.0.1 only
 USER_DATA = "/freqtrade/user_data"  # the official image's user_data directory (the bot's data dir)
-PRIVATE_CONFIG = "/run/secrets/config-private.json"  # bothost's second config file (key, API, exit)
+PRIVATE_CONFIG = f"{SECRETS_MOUNT}/{FREQTRADE_PRIVATE_CONFIG}"  # bothost's second config (key, API, exit)
 # A trading-loop pass (freqtrade's `last_process`) older than this fails the health check: a dead or
 # stopped loop, while the API thread still answers /api/v1/ping. Well above process_throttle_secs (5 s).
 STALE_AFTER = 120
