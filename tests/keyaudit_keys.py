@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 EXCHANGES = ("binance", "bybit", "okx", "kraken", "kucoin", "bitget", "gate", "coinbase")
 PASSPHRASE = "Pass-Phrase-Sentinel-7d1c"
@@ -32,6 +33,25 @@ def _ed25519_b64(seed: str) -> str:
     return base64.b64encode(raw + public).decode()
 
 
+def _ed25519_pem(seed: str) -> str:
+    """A PKCS#8 Ed25519 key, as Binance's key generator and `openssl genpkey -algorithm ed25519` write it."""
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(hashlib.sha256(seed.encode()).digest())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+@functools.cache
+def _rsa_pem(seed: str, pkcs8: bool = True) -> str:
+    """A 2048-bit RSA key (random, but the same for the whole test run)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    layout = serialization.PrivateFormat.PKCS8 if pkcs8 else serialization.PrivateFormat.TraditionalOpenSSL
+    return key.private_bytes(serialization.Encoding.PEM, layout, serialization.NoEncryption()).decode()
+
+
+ASYMMETRIC = {"binance": ("ed25519", "rsa"), "bybit": ("rsa", "rsa-pkcs1")}  # key types beside HMAC
+
+
 def key_for(exchange: str) -> str:
     """A recognisable API key (Coinbase: a CDP key name)."""
     if exchange == "coinbase":
@@ -45,6 +65,10 @@ def secret_for(exchange: str, variant: str = "") -> str:
         return base64.b64encode(b"SECRET-SENTINEL-kraken-" + b"x" * 41 + variant.encode()).decode()
     if exchange == "coinbase":
         return _ed25519_b64("coinbase" + variant) if variant == "ed25519" else _ec_pem("coinbase" + variant)
+    if variant.startswith("ed25519"):
+        return _ed25519_pem(exchange + variant)
+    if variant.startswith("rsa"):
+        return _rsa_pem(exchange + variant, pkcs8="pkcs1" not in variant)
     return f"SECRET-SENTINEL-{exchange}-{variant}-93f0a7"
 
 

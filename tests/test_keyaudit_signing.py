@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
-from keyaudit_keys import key_for, passphrase_for, secret_for
+from keyaudit_keys import ASYMMETRIC, key_for, passphrase_for, secret_for
 from tools import require
 
 from bothost.keyaudit.probe import signing
@@ -118,3 +120,31 @@ def test_a_different_secret_changes_every_signature() -> None:
             "gate": "SIGN",
         }[exchange]
         assert _ours(exchange)[2][name] != _ours(exchange, secret_for(exchange, "other"))[2][name], exchange
+
+
+ASYMMETRIC_CASES = [(exchange, variant) for exchange, variants in ASYMMETRIC.items() for variant in variants]
+
+
+@pytest.mark.parametrize(("exchange", "variant"), ASYMMETRIC_CASES,
+                         ids=["-".join(c) for c in ASYMMETRIC_CASES])
+def test_ed25519_and_rsa_signatures_match_ccxt_byte_for_byte(exchange: str, variant: str) -> None:
+    """Both schemes are deterministic, so the pure-Python signers must reproduce ccxt's bytes exactly."""
+    secret = secret_for(exchange, variant)
+    if exchange == "binance":
+        theirs = _ccxt("binance", secret).sign("account/apiRestrictions", ["sapi"], "GET", {})
+        _, path, _, _ = _ours("binance", secret)
+        assert theirs["url"] == "https://api.binance.com" + path
+        assert "signature=" in path and "%" in path.rsplit("signature=", 1)[1]  # URL-encoded base64
+    else:
+        theirs = _ccxt("bybit", secret).sign("v5/user/query-api", ["private"], "GET", {})
+        ours = _ours("bybit", secret)[2]["X-BAPI-SIGN"]
+        assert ours == theirs["headers"]["X-BAPI-SIGN"] and len(base64.b64decode(ours)) == 256
+
+
+def test_asymmetric_signers_sign_with_the_given_key() -> None:
+    """Two keys of the same type give different signatures (the comparison above is not of constants)."""
+    for variant in ("ed25519", "rsa"):
+        one = signing.asymmetric(secret_for("binance", variant), "timestamp=1")
+        other = signing.asymmetric(secret_for("binance", variant + "-other"), "timestamp=1")
+        assert one and other and one != other
+    assert signing.asymmetric(secret_for("binance"), "timestamp=1") is None  # HMAC secrets stay HMAC

@@ -1,4 +1,4 @@
-"""Coinbase CDP JWTs in pure Python: ES256 (P-256, RFC 6979 deterministic, low-s) and EdDSA (Ed25519).
+"""Coinbase CDP JWTs in pure Python: ES256 (P-256, RFC 6979 deterministic, low-s) and EdDSA (ed25519.py).
 
 Coinbase Advanced Trade authenticates with a JWT signed by the CDP key
 (https://docs.cdp.coinbase.com/coinbase-app/authentication-authorization/api-key-authentication).
@@ -11,6 +11,8 @@ import base64
 import hashlib
 import hmac
 import json
+
+from . import ed25519, pem
 
 # NIST P-256 (SEC 2, section 2.4.2)
 _P = 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF
@@ -36,7 +38,7 @@ def jwt(claims: dict, header: dict, secret: str) -> str:
     if header["alg"] == "ES256":
         signature = es256_sign(signing_input.encode(), pem_ec_scalar(secret))
     else:
-        signature = ed25519_sign(base64.b64decode(secret)[:32], signing_input.encode())
+        signature = ed25519.sign(base64.b64decode(secret)[:32], signing_input.encode())
     return signing_input + "." + _b64url(signature)
 
 
@@ -98,25 +100,10 @@ def es256_sign(message: bytes, d: int) -> bytes:
     return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
-def _der_items(data: bytes) -> list[tuple[int, bytes]]:
-    """The (tag, content) items of one DER level."""
-    items, offset = [], 0
-    while offset < len(data):
-        tag, length = data[offset], data[offset + 1]
-        offset += 2
-        if length & 0x80:
-            count = length & 0x7F
-            length = int.from_bytes(data[offset : offset + count], "big")
-            offset += count
-        items.append((tag, data[offset : offset + length]))
-        offset += length
-    return items
-
-
 def _scalar_from_der(der: bytes) -> int:
     """The private scalar of a SEC1 ECPrivateKey, or of a PKCS#8 wrapper around one."""
-    ((_tag, body),) = _der_items(der)
-    for inner_tag, content in _der_items(body):
+    ((_tag, body),) = pem.der_items(der)
+    for inner_tag, content in pem.der_items(body):
         if inner_tag == 0x04 and len(content) == 32:
             return int.from_bytes(content, "big")
         if inner_tag == 0x04:
@@ -124,66 +111,6 @@ def _scalar_from_der(der: bytes) -> int:
     raise ValueError("no EC private key found in the PEM block")
 
 
-def pem_ec_scalar(pem: str) -> int:
+def pem_ec_scalar(text: str) -> int:
     """Read an EC private key PEM (as Coinbase hands it out; literal \\n sequences are accepted)."""
-    text = pem.replace("\\n", "\n")
-    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("-----")]
-    return _scalar_from_der(base64.b64decode("".join(lines)))
-
-
-# ---- Ed25519 (RFC 8032, section 5.1) ---------------------------------------------------------------------
-
-_Q = 2**255 - 19
-_L = 2**252 + 27742317777372353535851937790883648493
-_D = -121665 * pow(121666, -1, _Q) % _Q
-_I = pow(2, (_Q - 1) // 4, _Q)
-
-
-def _recover_x(y: int) -> int:
-    xx = (y * y - 1) * pow(_D * y * y + 1, -1, _Q)
-    x = pow(xx, (_Q + 3) // 8, _Q)
-    if (x * x - xx) % _Q:
-        x = x * _I % _Q
-    return _Q - x if x % 2 else x
-
-
-_BY = 4 * pow(5, -1, _Q) % _Q
-_B = (_recover_x(_BY), _BY, 1, _recover_x(_BY) * _BY % _Q)
-
-
-def _ed_add(p: tuple, q: tuple) -> tuple:
-    a = (p[1] - p[0]) * (q[1] - q[0]) % _Q
-    b = (p[1] + p[0]) * (q[1] + q[0]) % _Q
-    c = 2 * p[3] * q[3] * _D % _Q
-    d = 2 * p[2] * q[2] % _Q
-    e, f, g, h = b - a, d - c, d + c, b + a
-    return e * f % _Q, g * h % _Q, f * g % _Q, e * h % _Q
-
-
-def _ed_mul(s: int, point: tuple) -> tuple:
-    result = (0, 1, 1, 0)
-    while s:
-        if s & 1:
-            result = _ed_add(result, point)
-        point = _ed_add(point, point)
-        s >>= 1
-    return result
-
-
-def _ed_compress(point: tuple) -> bytes:
-    zinv = pow(point[2], -1, _Q)
-    x, y = point[0] * zinv % _Q, point[1] * zinv % _Q
-    return (y | ((x & 1) << 255)).to_bytes(32, "little")
-
-
-def ed25519_sign(seed: bytes, message: bytes) -> bytes:
-    """The 64-byte Ed25519 signature of message under the 32-byte seed."""
-    h = hashlib.sha512(seed).digest()
-    a = int.from_bytes(h[:32], "little")
-    a &= (1 << 254) - 8
-    a |= 1 << 254
-    public = _ed_compress(_ed_mul(a, _B))
-    r = int.from_bytes(hashlib.sha512(h[32:] + message).digest(), "little") % _L
-    big_r = _ed_compress(_ed_mul(r, _B))
-    k = int.from_bytes(hashlib.sha512(big_r + public + message).digest(), "little") % _L
-    return big_r + ((r + k * a) % _L).to_bytes(32, "little")
+    return _scalar_from_der(pem.der(text))

@@ -13,7 +13,7 @@ import secrets
 import time
 import urllib.parse
 
-from . import ecjwt
+from . import ecjwt, ed25519, pem, rsa
 
 RECV_WINDOW_MS = 5000  # what we send where the exchange takes a receive window (Binance, Bybit)
 
@@ -34,10 +34,21 @@ def _b64(mac: hmac.HMAC) -> str:
     return base64.b64encode(mac.digest()).decode()
 
 
+def asymmetric(secret: str, text: str) -> str | None:
+    """Base64 signature of text with a PEM Ed25519 or RSA private key, as ccxt signs; None for HMAC."""
+    kind = pem.key_type(secret)
+    if kind == "ed25519":
+        return base64.b64encode(ed25519.sign(pem.ed25519_seed(secret), text.encode())).decode()
+    if kind == "rsa":
+        return base64.b64encode(rsa.sign(secret, text.encode())).decode()
+    return None
+
+
 def binance(creds: Creds, ts_ms: int, base: str) -> tuple:
-    """HMAC-SHA256 hex of the query string (developers.binance.com, "SIGNED endpoint security")."""
+    """HMAC-SHA256 hex, or URL-encoded base64 Ed25519/RSA, of the query (developers.binance.com, "SIGNED")."""
     query = f"timestamp={ts_ms}&recvWindow={RECV_WINDOW_MS}"
-    signature = _hmac(creds.secret, query).hexdigest()
+    signed = asymmetric(creds.secret, query)
+    signature = urllib.parse.quote(signed, safe="") if signed else _hmac(creds.secret, query).hexdigest()
     return (
         "GET",
         f"/sapi/v1/account/apiRestrictions?{query}&signature={signature}",
@@ -47,8 +58,9 @@ def binance(creds: Creds, ts_ms: int, base: str) -> tuple:
 
 
 def bybit(creds: Creds, ts_ms: int, base: str) -> tuple:
-    """HMAC-SHA256 hex of timestamp+key+recvWindow+query (bybit-exchange.github.io/docs/v5/guide)."""
-    signature = _hmac(creds.secret, f"{ts_ms}{creds.key}{RECV_WINDOW_MS}").hexdigest()
+    """HMAC-SHA256 hex, or base64 RSA, of ts+key+recvWindow+query (bybit-exchange.github.io/docs/v5/guide)."""
+    text = f"{ts_ms}{creds.key}{RECV_WINDOW_MS}"
+    signature = asymmetric(creds.secret, text) or _hmac(creds.secret, text).hexdigest()
     return (
         "GET",
         "/v5/user/query-api",
