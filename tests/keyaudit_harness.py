@@ -66,10 +66,12 @@ def run_audit(
     static_ip: str = HOST_IP,
     api_base: str | None = None,
     variant: str = "",
+    secret_override: str | None = None,
 ) -> Outcome:
     """One audit of `exchange` through LocalRemote (the host) and LocalRunner (this machine)."""
     secret = secret_for(exchange, variant)
     used = secret_for(exchange, variant + "wrong") if wrong_secret else secret
+    used = secret_override or used
     fake = FakeExchange(
         exchange, key_for(exchange), secret, passphrase_for(exchange), state=state, clock_offset_ms=offset_ms
     )

@@ -48,13 +48,9 @@ def test_withdrawal_permission_is_refused_naming_the_setting_and_page(exchange: 
 @pytest.mark.parametrize("exchange", EXCHANGES)
 def test_key_without_ip_restriction_is_refused(exchange: str) -> None:
     outcome = run_audit(exchange, state=KeyState(ip_list=None))
-    if exchange == "coinbase":  # cannot be read through the API: warned every time
-        assert "ip-unverifiable" in outcome.codes("warn") and not outcome.result.refused
-        return
-    assert "ip-unrestricted" in outcome.codes("fail")
-    assert HOST_IP in outcome.text("ip-unrestricted") and GUIDES[exchange].page in outcome.text(
-        "ip-unrestricted"
-    )
+    code = "ip-too-wide" if exchange == "coinbase" else "ip-unrestricted"  # Coinbase: it works from here too
+    assert code in outcome.codes("fail"), outcome.result.render()
+    assert HOST_IP in outcome.text(code) and GUIDES[exchange].page in outcome.text(code)
 
 
 @pytest.mark.parametrize("exchange", ["binance", "okx", "kraken"])
@@ -75,7 +71,7 @@ REFUSED_FROM_HOST = {
     "kucoin": "refused-ip",
     "bitget": "refused-ip",
     "gate": "refused-ip",
-    "coinbase": "refused-auth",
+    "coinbase": "refused-ip_or_auth",  # Coinbase answers a bare 401 to every authentication failure
 }
 
 
@@ -83,8 +79,7 @@ REFUSED_FROM_HOST = {
 def test_whitelist_without_the_host_ip_is_refused_with_the_ip_to_add(exchange: str) -> None:
     outcome = run_audit(exchange, state=KeyState(ip_list=[OTHER_IP]))
     assert REFUSED_FROM_HOST[exchange] in outcome.codes("fail"), outcome.result.render()
-    if exchange != "coinbase":
-        assert f"add {HOST_IP}" in outcome.text(REFUSED_FROM_HOST[exchange])
+    assert f"add {HOST_IP}" in outcome.text(REFUSED_FROM_HOST[exchange])
 
 
 @pytest.mark.parametrize("exchange", [e for e in EXCHANGES if GUIDES[e].ip_source == "list"])
@@ -95,21 +90,38 @@ def test_listed_whitelist_missing_the_static_ip_is_refused(exchange: str) -> Non
     assert "add it" in outcome.text("ip-missing") and "192.0.2.50" in outcome.text("ip-missing")
 
 
-def test_binance_whitelist_is_proven_from_host_and_here() -> None:
-    outcome = run_audit("binance")
-    assert "ip-proven" in outcome.codes("info")
-    callers = [r.caller_ip for r in outcome.fake.requests if "apiRestrictions" in r.path]
+KEY_INFO_PATH = {"binance": "apiRestrictions", "coinbase": "key_permissions"}
+
+
+@pytest.mark.parametrize("exchange", sorted(KEY_INFO_PATH))
+def test_allowlist_is_proven_from_host_and_here(exchange: str) -> None:
+    """Binance only flags an allowlist, Coinbase reports none: the key works from the host, not from here."""
+    outcome = run_audit(exchange)
+    assert "ip-proven" in outcome.codes("info"), outcome.result.render()
+    callers = [r.caller_ip for r in outcome.fake.requests if KEY_INFO_PATH[exchange] in r.path]
     assert callers == [HOST_IP, HERE_IP]
 
 
-def test_binance_key_usable_from_here_is_refused() -> None:
-    outcome = run_audit("binance", state=KeyState(ip_list=[HOST_IP, HERE_IP]))
+@pytest.mark.parametrize("exchange", sorted(KEY_INFO_PATH))
+def test_key_usable_from_here_is_refused(exchange: str) -> None:
+    outcome = run_audit(exchange, state=KeyState(ip_list=[HOST_IP, HERE_IP]))
     assert "ip-too-wide" in outcome.codes("fail")
+
+
+def test_coinbase_unreadable_private_key_is_named_without_calling_coinbase() -> None:
+    """The one 401 cause the probe can tell apart itself: a secret that is no CDP private key at all."""
+    outcome = run_audit("coinbase", secret_override="not-a-key")
+    assert "refused-auth" in outcome.codes("fail")
+    assert "not a PEM EC private key or a base64 Ed25519 key" in outcome.text("refused-auth")
+    assert not [r for r in outcome.fake.requests if "key_permissions" in r.path]
 
 
 @pytest.mark.parametrize("exchange", EXCHANGES)
 def test_wrong_secret_says_key_or_secret_wrong(exchange: str) -> None:
     outcome = run_audit(exchange, wrong_secret=True)
+    if exchange == "coinbase":  # a bare 401: the key, or the allowlist (see test_coinbase_*)
+        assert "the key or secret is wrong" in outcome.text("refused-ip_or_auth")
+        return
     assert "refused-auth" in outcome.codes("fail"), outcome.result.render()
     assert "key or secret wrong" in outcome.text("refused-auth")
 

@@ -67,7 +67,7 @@ def test_bundle_is_one_deterministic_zipapp_with_every_module() -> None:
 
 
 def test_probe_failure_prints_a_report_without_traceback_or_secret(tmp_path: Path) -> None:
-    """A secret that breaks the signer (not base64) and one that lands in an exception message."""
+    """A secret that breaks the signer (refused before any call) and one that ends up in an exception."""
     fake = FakeExchange("kraken", key_for("kraken"), secret_for("kraken"))
     try:
         broken = _run_bundle(
@@ -76,12 +76,17 @@ def test_probe_failure_prints_a_report_without_traceback_or_secret(tmp_path: Pat
     finally:
         fake.close()
     echoed = _run_bundle(_request("binance", "http://127.0.0.1:9", exchange=secret_for("binance")), tmp_path)
-    for done, secret in ((broken, "!!SECRET-SENTINEL-odd!"), (echoed, secret_for("binance"))):
+    for done, secret, status in (
+        (broken, "!!SECRET-SENTINEL-odd!", "refused"),
+        (echoed, secret_for("binance"), "error"),
+    ):
         report = json.loads(done.stdout)
-        assert done.returncode == 0 and report["status"] == "error"
+        assert done.returncode == 0 and report["status"] == status
         assert "Traceback" not in done.stderr.decode() and done.stderr == b""
         assert_secret_free([done.stdout.decode(), done.stderr.decode()], [secret])
     assert "***" in json.loads(echoed.stdout)["detail"]
+    assert json.loads(broken.stdout)["error"]["code"] == "unreadable-secret"
+    assert not [r for r in fake.requests if "GetApiKeyInfo" in r.path]
 
 
 def test_key_echoed_by_the_exchange_is_scrubbed(tmp_path: Path) -> None:

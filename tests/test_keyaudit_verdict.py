@@ -47,21 +47,39 @@ def test_clock_judgment(clock: dict, code: str) -> None:
     assert [f.code for f in judge_clock(clock, GUIDES["binance"], "the host")] == [code]
 
 
-def test_extra_whitelist_entries_warn() -> None:
-    facts = {
-        "read": True,
-        "trade": True,
-        "withdraw": False,
-        "permissions": [],
-        "withdraw_via": [],
-        "transfer": [],
-        "ip_list": ["203.0.113.10", "0.0.0.0/0"],
-        "ip_restricted": True,
+def _facts(ip_list: list[str] | None, **more: object) -> dict:
+    return {
+        "permissions": ["read_only", "trade"],
+        "ip_list": ip_list,
+        "ip_restricted": bool(ip_list),
         "ip_masked": False,
+        "master": False,
         "expires": None,
+        "pairs": None,
+        **more,
     }
-    codes = {f.code: f.level for f in judge_facts(facts, GUIDES["okx"], "203.0.113.10")}
-    assert codes["ip"] == "info" and codes["ip-extra"] == "warn"
+
+
+@pytest.mark.parametrize(
+    ("ip_list", "code", "level"),
+    [
+        (["203.0.113.10"], "ip", "info"),
+        (["203.0.113.10/32"], "ip", "info"),
+        (["203.0.113.10", "2001:db8::7/128"], "ip-extra", "warn"),  # another single address: a warning
+        (["203.0.113.10", "198.51.100.7"], "ip-extra", "warn"),
+        (["203.0.113.10", "0.0.0.0/0"], "ip-wide", "fail"),  # anything wider than one address is refused
+        (["203.0.113.10", "::/0"], "ip-wide", "fail"),
+        (["203.0.113.0/24"], "ip-wide", "fail"),  # contains the host, and 255 others
+        (["10.1.0.0/16", "203.0.113.10"], "ip-wide", "fail"),  # Kraken accepts CIDR ranges
+        (["198.51.100.7"], "ip-missing", "fail"),
+    ],
+)
+def test_allowlist_wider_than_the_host_is_refused(ip_list: list[str], code: str, level: str) -> None:
+    findings = {f.code: f for f in judge_facts(_facts(ip_list), "okx", GUIDES["okx"], "203.0.113.10")}
+    assert findings[code].level == level
+    assert level == "info" or findings[code].waivable == (level == "fail")
+    if code == "ip-wide":
+        assert "203.0.113.10" in findings[code].text and "keep only" in findings[code].text
 
 
 def test_unproven_binance_whitelist_warns() -> None:

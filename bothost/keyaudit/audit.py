@@ -20,7 +20,6 @@ from bothost.secret import Credentials
 
 if TYPE_CHECKING:
     from bothost.host import Host
-    from bothost.keyaudit.guide import Guide
 
 PROBE_TIMEOUT = 15.0  # seconds per HTTP call inside the probe: exchanges answer in well under a second
 
@@ -91,7 +90,8 @@ def audit(
     here: ProbeRunner | None = None,
     here_api_base: str | None = None,
 ) -> AuditResult:
-    """Audit the key from the host (a Host or a ProbeRunner); Binance's whitelist is also tried from here.
+    """Audit the key from the host (a Host or a ProbeRunner); Binance's and Coinbase's allowlists are also
+    tried from here.
 
     here_api_base: where this machine reaches the exchange when that differs from the host's view (only in
     rehearsals and tests, where the host sees a local fake at 10.0.2.2).
@@ -99,10 +99,11 @@ def audit(
     guide = GUIDES[spec.exchange]
     runner = host if hasattr(host, "probe") else RemoteRunner(host)
     report = runner.probe(probe_request(spec, creds, spec.api_base), PROBE_TIMEOUT)
-    findings = _judge(report, guide, static_ip, runner.where)
+    findings = _judge(report, spec.exchange, static_ip, runner.where)
     here_report = None
     facts = report.get("facts") or {}
-    if report.get("status") == "ok" and guide.ip_source == "flag" and facts.get("ip_restricted"):
+    proof = guide.ip_source == "proof" or (guide.ip_source == "flag" and facts.get("ip_restricted"))
+    if report.get("status") == "ok" and proof:
         here = here or LocalRunner()
         here_report = here.probe(probe_request(spec, creds, here_api_base or spec.api_base), PROBE_TIMEOUT)
         findings += judge_proof(here_report, guide, static_ip)
@@ -111,8 +112,8 @@ def audit(
     return AuditResult(spec.exchange, tuple(findings), report, here_report)
 
 
-def _judge(report: dict, guide: Guide, static_ip: str, where: str) -> list[Finding]:
-    status = report.get("status")
+def _judge(report: dict, exchange: str, static_ip: str, where: str) -> list[Finding]:
+    guide, status = GUIDES[exchange], report.get("status")
     if status == "unreachable":
         return [
             Finding(
@@ -127,7 +128,7 @@ def _judge(report: dict, guide: Guide, static_ip: str, where: str) -> list[Findi
     findings = judge_clock(report.get("clock"), guide, where)
     if status == "refused":
         return [*findings, judge_refusal(report["error"], guide, static_ip)]
-    return findings + judge_facts(report["facts"], guide, static_ip)
+    return findings + judge_facts(report["facts"], exchange, guide, static_ip)
 
 
 def _waive(finding: Finding) -> Finding:

@@ -6,6 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from bothost.keyaudit.guide import Guide
+from bothost.keyaudit.policy import LEVELS, RULES, Rule, rule_for
 
 CLOCK_WARN_MS = 500  # above this skew, warn: signatures start failing well before the receive window
 
@@ -74,49 +75,69 @@ def judge_refusal(error: dict, guide: Guide, static_ip: str) -> Finding:
     return Finding("fail", f"refused-{kind}", texts.get(kind, f"{guide.title} refused the request {said}"))
 
 
-def judge_facts(facts: dict, guide: Guide, static_ip: str) -> list[Finding]:
-    """Permissions and the IP whitelist as the exchange reports them."""
-    found: list[Finding] = []
-    if facts.get("withdraw"):
+_READ = Rule("read", "")
+_EFFECT_TEXT = {
+    "withdraw": ("withdraw", "withdrawal permission is ON"),
+    "send": ("moves-funds", "the key can send funds to another account or user"),
+    "keys": ("edits-keys", "the key can change or create API keys, so it could lift its own IP restriction"),
+    "own-transfer": ("own-transfer", "the key can move funds between your own wallets"),
+    "leverage": ("leverage", "the key can borrow or trade with leverage"),
+}
+
+
+def judge_facts(facts: dict, exchange: str, guide: Guide, static_ip: str) -> list[Finding]:
+    """Permissions (by policy.RULES), the account kind, the pair whitelist and the IP allowlist."""
+    master = facts.get("master")
+    granted: dict[str, list[str]] = {}
+    unknown = []
+    for name in facts.get("permissions") or []:
+        rule = rule_for(exchange, name, master)
+        if rule is None:
+            unknown.append(name)
+            continue
+        detail = f"'{rule.label}'" + (f": {rule.why}" if rule.why and LEVELS[rule.effect] != "info" else "")
+        granted.setdefault(rule.effect, []).append(detail)
+    found = [
+        Finding(
+            LEVELS[effect],
+            code,
+            f"{said} ({'; '.join(granted[effect])}): switch it off for this key on "
+            f"{guide.page}" + ("" if LEVELS[effect] == "fail" else " unless the bot needs it"),
+        )
+        for effect, (code, said) in _EFFECT_TEXT.items()
+        if effect in granted
+    ]
+    if unknown:
         found.append(
             Finding(
-                "fail",
-                "withdraw",
-                f"withdrawal permission is ON ({', '.join(facts['withdraw_via'])})"
-                f": switch off '{guide.withdraw_setting}' for this key on {guide.page}",
+                "warn",
+                "permission-unknown",
+                f"bothost does not know what {', '.join(unknown)} "
+                f"allows: switch it off for this key on {guide.page} unless the bot needs it",
             )
         )
-    elif facts.get("withdraw") is None:
+    if not facts.get("permissions"):
+        unread = "; ".join(facts.get("unread") or []) or "none reported"
         found.append(
             Finding(
                 "warn",
                 "withdraw-unknown",
-                f"{guide.title} does not report whether the key may "
-                f"withdraw: make sure '{guide.withdraw_setting}' is off on {guide.page}",
+                f"{guide.title} did not report the key's permissions "
+                f"({unread}): make sure '{guide.withdraw_setting}' and every transfer permission "
+                f"are off on {guide.page}",
             )
         )
-    if facts.get("transfer"):
-        found.append(
-            Finding(
-                "warn",
-                "transfer",
-                f"transfer permissions are on ({', '.join(facts['transfer'])}): "
-                f"funds can be moved between accounts; switch them off on {guide.page}",
-            )
-        )
-    if facts.get("trade") is False:
+    elif not any(RULES[exchange].get(n, _READ).effect in ("trade", "leverage") for n in facts["permissions"]):
         found.append(
             Finding("warn", "no-trade", "the key has no trading permission: the bot cannot place orders")
         )
+    found += _judge_account(master, guide) + _judge_pairs(facts.get("pairs"), guide)
     found += _judge_ip_list(facts, guide, static_ip)
-    readable = {True: "yes", False: "no", None: "not reported"}
     found.append(
         Finding(
             "info",
             "permissions",
-            f"read: {readable[facts.get('read')]}, trade: "
-            f"{readable[facts.get('trade')]}, withdraw: {readable[facts.get('withdraw')]} "
-            f"({', '.join(facts.get('permissions') or []) or 'no names reported'})",
+            f"permissions: {', '.join(facts.get('permissions') or []) or 'none reported'}",
         )
     )
     found.append(
@@ -131,17 +152,46 @@ def judge_facts(facts: dict, guide: Guide, static_ip: str) -> list[Finding]:
     return found
 
 
-def _judge_ip_list(facts: dict, guide: Guide, static_ip: str) -> list[Finding]:
-    where = f"'{guide.ip_setting}' on {guide.page}"
-    if guide.ip_source == "none":
+def _judge_account(master: bool | None, guide: Guide) -> list[Finding]:
+    if master:
         return [
             Finding(
                 "warn",
-                "ip-unverifiable",
-                f"{guide.title} cannot report a key's IP allowlist: set "
-                f"{where} to {static_ip} yourself; bothost cannot check it",
+                "master",
+                f"this is a key of the main account, so a thief reaches all of it: {guide.subaccount}",
             )
         ]
+    if master is None and guide.subaccount and not guide.master_reported:
+        return [
+            Finding(
+                "warn",
+                "master-unknown",
+                f"{guide.title} does not say whether this key belongs to the main "
+                f"account (a main-account key can create sub-account keys): {guide.subaccount}",
+            )
+        ]
+    return []
+
+
+def _judge_pairs(pairs: list | None, guide: Guide) -> list[Finding]:
+    if pairs is None:
+        return []
+    if not pairs:
+        return [
+            Finding(
+                "warn",
+                "pairs-open",
+                f"the key may trade every pair: restrict it to the bot's pairs under "
+                f"'Currency pairs' on {guide.page} (a thief cannot then dump funds into a thin pair)",
+            )
+        ]
+    return [Finding("info", "pairs", f"the key may trade only {', '.join(pairs)}")]
+
+
+def _judge_ip_list(facts: dict, guide: Guide, static_ip: str) -> list[Finding]:
+    where = f"'{guide.ip_setting}' on {guide.page}"
+    if guide.ip_source == "proof":
+        return []  # nothing to read: the host-versus-here comparison proves it
     if facts.get("ip_restricted") is False:
         return [
             Finding(
@@ -172,22 +222,38 @@ def _judge_ip_list(facts: dict, guide: Guide, static_ip: str) -> list[Finding]:
             + (" (the exchange masks part of each entry)" if facts.get("ip_masked") else ""),
         )
     ]
-    others = [
-        entry
-        for entry in ips
-        if not ip_allowed(static_ip, entry)
-        or ("/" in entry and ipaddress.ip_network(entry, strict=False).num_addresses > 1)
-    ]
+    wide = [entry for entry in ips if _is_range(entry)]
+    if wide:
+        found.append(
+            Finding(
+                "fail",
+                "ip-wide",
+                f"the whitelist admits whole ranges ({', '.join(wide)}), not only the host: keep only "
+                f"{static_ip} under {where}",
+                waivable=True,
+            )
+        )
+    others = [entry for entry in ips if not _is_range(entry) and not ip_allowed(static_ip, entry)]
     if others:
         found.append(
             Finding(
                 "warn",
                 "ip-extra",
-                f"the whitelist also admits {', '.join(others)}: "
-                f"remove them under {where} unless you use them",
+                f"the whitelist also admits {', '.join(others)}: remove them under {where} "
+                "unless you use them",
             )
         )
     return found
+
+
+def _is_range(entry: str) -> bool:
+    """Wider than one address (a /32 or /128): 0.0.0.0/0, ::/0, a /16 ..."""
+    if "*" in entry:
+        return entry.strip() == "*"
+    try:
+        return ipaddress.ip_network(entry, strict=False).num_addresses > 1
+    except ValueError:
+        return False
 
 
 def judge_proof(here: dict | None, guide: Guide, static_ip: str) -> list[Finding]:

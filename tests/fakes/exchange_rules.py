@@ -9,11 +9,11 @@ import hmac
 import json
 import time
 from datetime import datetime
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from fakes.exchanges import FakeExchange, Request
 
@@ -43,6 +43,25 @@ def _target(req: Request) -> str:
     return req.path + (f"?{req.query}" if req.query else "")
 
 
+def _signed_by(fake: FakeExchange, text: str, signature_b64: str) -> bool:
+    """Verify an Ed25519 or RSA (PKCS#1 v1.5, SHA-256) signature with the public half of the key's PEM."""
+    public = serialization.load_pem_private_key(fake.secret.encode(), None).public_key()
+    try:
+        signature = base64.b64decode(signature_b64, validate=True)
+        if isinstance(public, ed25519.Ed25519PublicKey):
+            public.verify(signature, text.encode())
+        else:
+            public.verify(signature, text.encode(), padding.PKCS1v15(), hashes.SHA256())
+    except (ValueError, InvalidSignature):
+        return False
+    return True
+
+
+def _permissions(fake: FakeExchange, derived: list[str]) -> list[str]:
+    """The key's permissions in the exchange's names: the state's own list, else derived from its flags."""
+    return derived if fake.state.permissions is None else list(fake.state.permissions)
+
+
 def binance(fake: FakeExchange, req: Request) -> tuple[int, dict]:
     """HMAC-SHA256 hex over the total params; -2015 for key or IP, -1022 signature, -1021 recvWindow."""
     if req.path == "/api/v3/time":
@@ -52,21 +71,29 @@ def binance(fake: FakeExchange, req: Request) -> tuple[int, dict]:
     refused = binance_refusal(fake, req)
     if refused:
         return refused
+    # https://developers.binance.com/docs/wallet/account/api-key-permission (response example's fields)
     s = fake.state
+    flags = (
+        "enableReading",
+        "enableWithdrawals",
+        "enableInternalTransfer",
+        "enableMargin",
+        "enableFutures",
+        "permitsUniversalTransfer",
+        "enableVanillaOptions",
+        "enableFixApiTrade",
+        "enableFixReadOnly",
+        "enableSpotAndMarginTrading",
+        "enablePortfolioMarginTrading",
+    )
+    derived = ["enableReading", *["enableWithdrawals"] * s.withdraw]
+    derived += ["enableSpotAndMarginTrading"] * s.trade
+    granted = _permissions(fake, derived)
     return 200, {
         "ipRestrict": s.ip_list is not None,
         "createTime": 1698645219000,
-        "enableReading": True,
-        "enableWithdrawals": s.withdraw,
-        "enableInternalTransfer": False,
-        "enableMargin": False,
-        "enableFutures": False,
-        "permitsUniversalTransfer": False,
-        "enableVanillaOptions": False,
-        "enableFixApiTrade": False,
-        "enableFixReadOnly": False,
-        "enableSpotAndMarginTrading": s.trade,
-        "enablePortfolioMarginTrading": False,
+        **{flag: flag in granted for flag in flags},
+        **s.settings,
     }
 
 
@@ -79,7 +106,11 @@ def binance_refusal(fake: FakeExchange, req: Request) -> tuple[int, dict] | None
         return refused
     total = req.query + req.body.decode()
     signed, _, signature = total.rpartition("&signature=")
-    if not signed or not _same(signature, _mac(fake.secret, signed).hex()):
+    if "PRIVATE KEY" in fake.secret:  # Ed25519 or RSA key: base64 signature, URL-encoded
+        valid = bool(signed) and _signed_by(fake, signed, unquote(signature))
+    else:
+        valid = bool(signed) and _same(signature, _mac(fake.secret, signed).hex())
+    if not valid:
         return 400, {"code": -1022, "msg": "Signature for this request is not valid."}
     params = parse_qs(signed)
     if _outside(fake, int(params["timestamp"][0]), 1000, int(params.get("recvWindow", ["5000"])[0])):
@@ -99,7 +130,12 @@ def bybit(fake: FakeExchange, req: Request) -> tuple[int, dict]:
     stamp, window = _h(req, "X-BAPI-TIMESTAMP"), _h(req, "X-BAPI-RECV-WINDOW")
     if _h(req, "X-BAPI-API-KEY") != fake.key:
         return 200, {"retCode": 10003, "retMsg": "API key is invalid."}
-    if not _same(_h(req, "X-BAPI-SIGN"), _mac(fake.secret, stamp + fake.key + window + req.query).hex()):
+    signed = stamp + fake.key + window + req.query
+    if "PRIVATE KEY" in fake.secret:  # RSA key: base64 signature of the same string
+        valid = _signed_by(fake, signed, _h(req, "X-BAPI-SIGN"))
+    else:
+        valid = _same(_h(req, "X-BAPI-SIGN"), _mac(fake.secret, signed).hex())
+    if not valid:
         # Bybit echoes the signed string, which holds the API key: the probe must scrub it.
         return 200, {"retCode": 10004, "retMsg": f"error sign! origin_string[{stamp}{fake.key}{window}]"}
     if _outside(fake, int(stamp), 1000, int(window or 5000)):
@@ -109,7 +145,17 @@ def bybit(fake: FakeExchange, req: Request) -> tuple[int, dict]:
             "retCode": 10010,
             "retMsg": "Unmatched IP, please check your API key's bound IP addresses.",
         }
+    # https://bybit-exchange.github.io/docs/v5/user/apikey-info (response example; groups from
+    # https://bybit-exchange.github.io/docs/v5/user/modify-master-apikey: FiatP2P, FiatBybitPay ...)
     s = fake.state
+    derived = ["Spot:SpotTrade"] * s.trade + ["Wallet:Withdraw"] * s.withdraw
+    groups: dict[str, list[str]] = {
+        group: []
+        for group in ("ContractTrade", "Spot", "Wallet", "Options", "Derivatives", "Exchange", "Earn")
+    }
+    for name in _permissions(fake, derived):
+        group, _, permission = name.partition(":")
+        groups.setdefault(group, []).append(permission)
     return 200, {
         "retCode": 0,
         "retMsg": "",
@@ -119,18 +165,7 @@ def bybit(fake: FakeExchange, req: Request) -> tuple[int, dict]:
             "apiKey": fake.key,
             "readOnly": 0 if s.trade else 1,
             "secret": "",
-            "permissions": {
-                "ContractTrade": [],
-                "Spot": ["SpotTrade"] if s.trade else [],
-                "Wallet": ["Withdraw"] if s.withdraw else [],
-                "Options": [],
-                "Derivatives": [],
-                "CopyTrading": [],
-                "BlockTrade": [],
-                "Exchange": [],
-                "NFT": [],
-                "Earn": [],
-            },
+            "permissions": groups,
             "ips": s.ip_list or ["*"],
             "type": 1,
             "deadlineDay": 83,
@@ -139,7 +174,16 @@ def bybit(fake: FakeExchange, req: Request) -> tuple[int, dict]:
             "unified": 0,
             "uta": 1,
             "userID": 24617703,
-            "isMaster": True,
+            "inviterID": 0,
+            "vipLevel": "No VIP",
+            "mktMakerLevel": "0",
+            "affiliateID": 0,
+            "rsaPublicKey": "",
+            "isMaster": s.master,
+            "parentUid": "0" if s.master else "24617000",
+            "kycLevel": "LEVEL_DEFAULT",
+            "kycRegion": "",
+            **s.settings,
         },
     }
 
@@ -168,20 +212,40 @@ def okx(fake: FakeExchange, req: Request) -> tuple[int, dict]:
             "code": "50110",
             "msg": f"Your IP {req.caller_ip} is not included in your API key's IP whitelist.",
         }
+    # https://www.okx.com/docs-v5/en/#trading-account-rest-api-get-account-configuration (response example;
+    # "main account if uid = mainUid"); the default is a sub-account key in spot mode without borrowing
     s = fake.state
-    perms = ["read_only"] + (["trade"] if s.trade else []) + (["withdraw"] if s.withdraw else [])
+    perms = _permissions(fake, ["read_only"] + ["trade"] * s.trade + ["withdraw"] * s.withdraw)
     return 200, {
         "code": "0",
         "msg": "",
         "data": [
             {
-                "uid": "44705892343619584",
-                "acctLv": "2",
-                "label": "bot",
-                "perm": ",".join(perms),
+                "acctLv": "1",
+                "autoLoan": False,
+                "ctIsoMode": "automatic",
+                "enableSpotBorrow": False,
+                "greeksType": "PA",
                 "ip": ",".join(s.ip_list or []),
+                "type": "0" if s.master else "1",
+                "kycLv": "3",
+                "label": "bot",
+                "level": "Lv1",
+                "levelTmp": "",
+                "liquidationGear": "-1",
+                "mainUid": "44705892343619584",
+                "mgnIsoMode": "automatic",
+                "opAuth": "1",
+                "perm": ",".join(perms),
+                "posMode": "net_mode",
                 "roleType": "0",
-                "kycLv": "2",
+                "spotBorrowAutoRepay": False,
+                "spotOffsetType": "",
+                "spotRoleType": "0",
+                "spotTraderInsts": [],
+                "traderInsts": [],
+                "uid": "44705892343619584" if s.master else "44705892343619999",
+                **s.settings,
             }
         ],
     }
@@ -212,11 +276,13 @@ def kraken(fake: FakeExchange, req: Request) -> tuple[int, dict]:
     fake.last_nonce = int(nonce)
     if not fake.ip_ok(req.caller_ip):
         return 200, {"error": ["EGeneral:Permission denied"]}
+    # https://docs.kraken.com/api-reference/account-data/get-api-key-info (response example)
     s = fake.state
-    perms = (
+    perms = _permissions(
+        fake,
         ["query-funds", "query-open-trades", "query-closed-trades"]
-        + (["modify-trades"] if s.trade else [])
-        + (["withdraw-funds"] if s.withdraw else [])
+        + ["modify-trades"] * s.trade
+        + ["withdraw-funds"] * s.withdraw,
     )
     return 200, {
         "error": [],
@@ -230,7 +296,11 @@ def kraken(fake: FakeExchange, req: Request) -> tuple[int, dict]:
             "validUntil": "0",
             "queryFrom": "0",
             "queryTo": "0",
+            "createdTime": "1772542900",
+            "modifiedTime": "1772543095",
             "ipAllowlist": s.ip_list or [],
+            "lastUsed": "1772627061",
+            **s.settings,
         },
     }
 
@@ -253,8 +323,10 @@ def kucoin(fake: FakeExchange, req: Request) -> tuple[int, dict]:
         return 401, {"code": "400002", "msg": "KC-API-TIMESTAMP Invalid"}
     if not fake.ip_ok(req.caller_ip):
         return 401, {"code": "400006", "msg": f"Invalid request ip, the current clientIp is:{req.caller_ip}"}
+    # https://www.kucoin.com/docs/rest/account/basic-info/get-apikey-info (response example:
+    # "permission": "General,Futures,Spot,Earn,InnerTransfer,Transfer,Margin", "isMaster": true)
     s = fake.state
-    perms = ["General"] + (["Spot"] if s.trade else []) + (["Transfer"] if s.withdraw else [])
+    perms = _permissions(fake, ["General"] + ["Spot"] * s.trade + ["Transfer"] * s.withdraw)
     masked = [ip.split(".")[0] + ".**." + ip.split(".")[-1] for ip in s.ip_list or []]
     return 200, {
         "code": "200000",
@@ -264,8 +336,10 @@ def kucoin(fake: FakeExchange, req: Request) -> tuple[int, dict]:
             "apiVersion": 3,
             "permission": ",".join(perms),
             "ipWhitelist": ",".join(masked),
-            "isMaster": True,
             "createdAt": 1729821494000,
+            "uid": 165111215,
+            "isMaster": s.master,
+            **s.settings,
         },
     }
 
@@ -288,18 +362,25 @@ def bitget(fake: FakeExchange, req: Request) -> tuple[int, dict]:
         return 400, {"code": "40008", "msg": "Request timestamp expired"}
     if not fake.ip_ok(req.caller_ip):
         return 400, {"code": "40018", "msg": "Invalid IP"}
+    # https://www.bitget.com/api-doc/spot/account/Get-Account-Info (response example; parentId = the main
+    # account's user ID, so a main-account key has userId == parentId)
     s = fake.state
-    perms = ["stor"] + (["stow"] if s.trade else []) + (["wwow"] if s.withdraw else [])
+    perms = _permissions(fake, ["stor"] + ["stow"] * s.trade + ["wwow"] * s.withdraw)
     return 200, {
         "code": "00000",
         "msg": "success",
+        "requestTime": 1695808949356,
         "data": {
-            "userId": "1",
+            "userId": "1" if s.master else "7",
             "inviterId": "2",
             "ips": ",".join(s.ip_list or []),
             "authorities": perms,
             "parentId": 1,
             "traderType": "not_trader",
+            "channelCode": "XXX",
+            "channel": "YYY",
+            "regisTime": "1246566789345",
+            **s.settings,
         },
     }
 
@@ -308,7 +389,7 @@ def gate(fake: FakeExchange, req: Request) -> tuple[int, dict]:
     """Hex HMAC-SHA512 of METHOD\\npath\\nquery\\nhex(SHA512(body))\\nts; labels INVALID_KEY, ..."""
     if req.path == "/api/v4/spot/time":
         return 200, {"server_time": fake.now_ms()}
-    if req.path != "/api/v4/account/detail":
+    if req.path not in ("/api/v4/account/detail", "/api/v4/account/main_keys"):
         return NOT_FOUND
     stamp = _h(req, "Timestamp")
     if _h(req, "KEY") != fake.key:
@@ -320,10 +401,34 @@ def gate(fake: FakeExchange, req: Request) -> tuple[int, dict]:
         return 401, {"label": "REQUEST_EXPIRED", "message": "gap between request Timestamp and server time"}
     if not fake.ip_ok(req.caller_ip):
         return 403, {"label": "IP_FORBIDDEN", "message": "Request IP not in whitelist"}
+    s = fake.state
+    pairs = s.settings.get("currency_pairs", [])
+    if req.path == "/api/v4/account/main_keys":
+        # https://www.gate.com/docs/developers/apiv4/en/#query-all-main-account-key-information
+        # (AccountKeyInfo: perms [{name, read_only}], currency_pairs). What a sub-account's key gets is not
+        # documented: the fake refuses it, and the audit then warns that the permissions are unknown.
+        if not s.master:
+            return 403, {"label": "FORBIDDEN", "message": "Only main account keys are supported"}
+        names = _permissions(fake, ["spot"] * s.trade + ["wallet"] * s.withdraw or ["spot:read_only"])
+        perms = [{"name": n.split(":")[0], "read_only": n.endswith(":read_only")} for n in names]
+        return 200, {
+            "state": 1,
+            "mode": 1,
+            "name": ["bot"],
+            "currency_pairs": pairs,
+            "user_id": 1667201533,
+            "ip_whitelist": s.ip_list or [],
+            "perms": perms,
+            "key": {"mode": 1},
+            "created_at": "1728443843",
+            "updated_at": "1728443843",
+            "last_access": "1728443843",
+        }
+    # https://www.gate.com/docs/developers/apiv4/en/#retrieve-user-account-information (AccountDetail)
     return 200, {
         "user_id": 1667201533,
-        "ip_whitelist": fake.state.ip_list or [],
-        "currency_pairs": [],
+        "ip_whitelist": s.ip_list or [],
+        "currency_pairs": pairs,
         "key": {"mode": 1},
         "tier": 0,
         "copy_trading_role": 0,
@@ -371,13 +476,13 @@ def coinbase(fake: FakeExchange, req: Request) -> tuple[int, dict]:
         return NOT_FOUND
     if not _jwt_valid(fake, req) or not fake.ip_ok(req.caller_ip):
         return 401, {"error": "unauthorized", "message": "Unauthorized"}
+    # https://docs.cdp.coinbase.com/advanced-trade/reference/retailbrokerageapi_getapikeypermissions
     s = fake.state
+    granted = _permissions(fake, ["can_view"] + ["can_trade"] * s.trade + ["can_transfer"] * s.withdraw)
     return 200, {
-        "can_view": True,
-        "can_trade": s.trade,
-        "can_transfer": s.withdraw,
+        **{name: name in granted for name in ("can_view", "can_trade", "can_transfer")},
         "portfolio_uuid": "8ce3b3c9-7f6f-4d7c-9d1e-1b1f1f1f1f1f",
-        "portfolio_type": "DEFAULT",
+        "portfolio_type": "DEFAULT" if s.master else "CONSUMER",
     }
 
 

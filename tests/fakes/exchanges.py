@@ -26,6 +26,9 @@ class KeyState:
     trade: bool = True
     ip_list: list[str] | None = field(default_factory=lambda: [HOST_IP])
     enforce_ip: bool = True  # refuse callers outside ip_list, as real exchanges do
+    permissions: list[str] | None = None  # in the exchange's own names; None: derived from withdraw/trade
+    master: bool = False  # a key of the main (master) account rather than of a sub-account
+    settings: dict = field(default_factory=dict)  # more key-info fields (OKX acctLv, Gate pairs)
 
 
 @dataclass

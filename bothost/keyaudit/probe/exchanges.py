@@ -18,6 +18,7 @@ class Exchange(NamedTuple):
     ahead_ms: int | None  # how far the host clock may run ahead of the exchange's (None: no time window)
     behind_ms: int | None  # how far it may lag behind (the receive window)
     resolution_ms: int = 1  # precision of the server-time endpoint
+    more: tuple = ()  # further (sign, merge) calls: merge(Reply, facts) -> facts, or raises parsing.ApiError
 
 
 # Windows: Binance and Bybit accept timestamps up to 1 s ahead and recvWindow (we send 5 s) behind;
@@ -45,7 +46,15 @@ EXCHANGES: dict[str, Exchange] = {
     "bitget": Exchange(
         "/api/v2/public/time", parsing.bitget_time, signing.bitget, parsing.bitget_info, 30000, 30000
     ),
-    "gate": Exchange("/api/v4/spot/time", parsing.gate_time, signing.gate, parsing.gate_info, 60000, 60000),
+    "gate": Exchange(
+        "/api/v4/spot/time",
+        parsing.gate_time,
+        signing.gate,
+        parsing.gate_info,
+        60000,
+        60000,
+        more=((signing.gate_main_keys, parsing.gate_key_info),),
+    ),
     "coinbase": Exchange(
         "/api/v3/brokerage/time", parsing.coinbase_time, signing.coinbase, parsing.coinbase_info, 5000, 120000
     ),

@@ -38,12 +38,15 @@ def run(request: dict) -> dict:
     report: dict = {"exchange": name, "api_base": base}
     try:
         report["clock"] = measure_clock(entry, base, timeout)
-        method, path, headers, body = entry.sign(creds, now_ms(), base)
+        try:
+            method, path, headers, body = entry.sign(creds, now_ms(), base)
+        except (ValueError, IndexError):  # binascii.Error is a ValueError
+            return {**report, "status": "refused", "error": _unreadable_secret(name)}
         reply = call(base, method, path, headers=headers, body=body, timeout=timeout)
     except Unreachable as error:
         return {**report, "status": "unreachable", "detail": str(error)}
     try:
-        return {**report, "status": "ok", "facts": entry.parse_info(reply)}
+        facts = entry.parse_info(reply)
     except ApiError as error:
         return {
             **report,
@@ -56,6 +59,32 @@ def run(request: dict) -> dict:
             "status": "error",
             "detail": f"unexpected reply (HTTP {reply.status}): {reply.text}",
         }
+    return {**report, "status": "ok", "facts": _more_facts(entry, creds, base, timeout, facts)}
+
+
+def _unreadable_secret(name: str) -> dict:
+    """The secret could not even be used to sign: say so without sending anything."""
+    kinds = {
+        "coinbase": "a PEM EC private key or a base64 Ed25519 key",
+        "kraken": "base64",
+        "binance": "an HMAC secret or a PEM Ed25519/RSA private key",
+        "bybit": "an HMAC secret or a PEM RSA private key",
+    }
+    expected = kinds.get(name, "the secret the exchange issued")
+    return {"kind": "auth", "code": "unreadable-secret", "message": f"the secret is not {expected}"}
+
+
+def _more_facts(entry: object, creds: Creds, base: str, timeout: float, facts: dict) -> dict:
+    """Facts from the exchange's further calls; a refused or failed one is noted, and the rest still stand."""
+    for sign, merge in entry.more:
+        method, path, headers, body = sign(creds, now_ms(), base)
+        try:
+            facts = merge(call(base, method, path, headers=headers, body=body, timeout=timeout), facts)
+        except ApiError as error:
+            facts = {**facts, "unread": [*facts.get("unread", []), f"{path}: {error.code} {error.message}"]}
+        except (Unreachable, KeyError, ValueError, TypeError, IndexError, AttributeError) as error:
+            facts = {**facts, "unread": [*facts.get("unread", []), f"{path}: {type(error).__name__}"]}
+    return facts
 
 
 def scrub(value: object, secrets: list[str]) -> object:

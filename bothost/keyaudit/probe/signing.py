@@ -151,9 +151,9 @@ def bitget(creds: Creds, ts_ms: int, base: str) -> tuple:
     )
 
 
-def gate(creds: Creds, ts_ms: int, base: str) -> tuple:
-    """Hex HMAC-SHA512 of METHOD\\npath\\nquery\\nSHA512(body)\\nts (gate.com/docs/developers/apiv4)."""
-    path, stamp = "/api/v4/account/detail", str(ts_ms // 1000)
+def gate(creds: Creds, ts_ms: int, base: str, path: str = "/api/v4/account/detail") -> tuple:
+    """Hex HMAC-SHA512 of METHOD\npath\nquery\nSHA512(body)\nts (gate.com/docs/developers/apiv4)."""
+    stamp = str(ts_ms // 1000)
     payload = "\n".join(["GET", path, "", hashlib.sha512(b"").hexdigest(), stamp])
     return (
         "GET",
@@ -165,6 +165,11 @@ def gate(creds: Creds, ts_ms: int, base: str) -> tuple:
         },
         None,
     )
+
+
+def gate_main_keys(creds: Creds, ts_ms: int, base: str) -> tuple:
+    """The second Gate call: this main-account key's permissions (GET /api/v4/account/main_keys)."""
+    return gate(creds, ts_ms, base, "/api/v4/account/main_keys")
 
 
 def coinbase(creds: Creds, ts_ms: int, base: str, nonce: str | None = None) -> tuple:
