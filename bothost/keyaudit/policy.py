@@ -116,6 +116,9 @@ RULES: dict[str, dict[str, Rule]] = {
             "and moves funds to sub-accounts (POST /api/v5/asset/transfer)",
         ),
         "withdraw": Rule("withdraw", "Withdraw"),
+        "acctLv=1": Rule("read", "Account mode: Spot mode (acctLv 1)"),
+        "autoLoan=false": Rule("read", "Auto-borrow off"),
+        "enableSpotBorrow=false": Rule("read", "Spot borrowing off"),
         "acctLv=2": Rule("leverage", "Account mode: Futures mode (acctLv 2)", "trades futures and swaps"),
         "acctLv=3": Rule("leverage", "Account mode: Multi-currency margin (acctLv 3)", "borrows on margin"),
         "acctLv=4": Rule(
