@@ -48,7 +48,7 @@ EXCHANGE_KEYS: dict[str, str] = {
     f"{NS}:exchange": f"The bot's exchange: {', '.join(DEFAULT_API_BASES)} (unset: no key audit).",
     f"{NS}:exchangeApiBase": "Override the exchange's API URL, e.g. for a testnet (default: its public API).",
     f"{NS}:allowUnrestrictedKey": "Deploy a key without a working IP whitelist, with a warning each time "
-    "(default false; withdrawal permission is refused regardless).",
+    "(default false; withdrawal, transfers, P2P and key editing are refused regardless).",
     f"{NS}:exchangeApiKey": "The bot's API key (secret: pulumi config set --secret).",
     f"{NS}:exchangeApiSecret": "The bot's API secret (secret; Coinbase: the CDP private key).",
     f"{NS}:exchangePassphrase": f"The API passphrase (secret; {', '.join(NEEDS_PASSPHRASE)} need one).",
