@@ -1,5 +1,6 @@
 """The key audit on the rehearsal VM: the probe runs on the guest against a fake exchange on this machine
-(10.0.2.2 from the guest); the Binance whitelist proof runs here; no secret on the guest's argv or journal."""
+(10.0.2.2 from the guest); the Binance whitelist proof runs here; no secret on the guest's argv or journal;
+a refused transfer permission and an Ed25519 key end to end through `bothost audit-key`."""
 
 from __future__ import annotations
 
@@ -9,15 +10,18 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
+from click.testing import CliRunner, Result
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fakes.exchanges import HERE_IP, HOST_IP, FakeExchange, KeyState
+from fakes.exchanges import HERE_IP, HOST_IP, FakeExchange, KeyState, Request
 from keyaudit_harness import assert_secret_free
 from keyaudit_keys import key_for, passphrase_for, secret_for
 
-from bothost.config.exchange import ExchangeSpec
-from bothost.keyaudit.audit import AuditResult, audit
+from bothost.cli import cli
+from bothost.config.exchange import NEEDS_PASSPHRASE, ExchangeSpec
+from bothost.keyaudit.audit import AuditResult, KeyAuditRefused, audit
 from bothost.secret import Credentials, Secret
 
 pytestmark = pytest.mark.vm
@@ -102,3 +106,59 @@ def test_no_secret_in_the_guests_journal(vm) -> None:
         journal = remote.run(["journalctl", "--no-pager", "-o", "cat", "--since", "-15min"], sudo=True).stdout
     assert journal.strip(), "the journal was empty: nothing was proven"
     assert_secret_free([journal], _secrets("binance") + _secrets("okx") + _secrets("kucoin"))
+
+
+def _audit_key_command(
+    vm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exchange: str, variant: str, state: KeyState
+) -> tuple[Result, list[Request]]:
+    """`bothost audit-key` against the VM over its pinned SSH, the key from the environment."""
+    secret = secret_for(exchange, variant)
+    fake = FakeExchange(exchange, key_for(exchange), secret, passphrase_for(exchange), state=state)
+    guest_base, _here = _guest_base(vm, fake)
+    document = yaml.safe_load((Path(__file__).resolve().parents[2] / "Pulumi.example.yaml").read_text())
+    document["config"].update(
+        {
+            "bothost:exchange": exchange,
+            "bothost:exchangeApiBase": guest_base,
+            "bothost:exchangeApiKey": {"secure": "v1:AAAA"},
+            "bothost:exchangeApiSecret": {"secure": "v1:BBBB"},
+            **({"bothost:exchangePassphrase": {"secure": "v1:CCCC"}} if exchange in NEEDS_PASSPHRASE else {}),
+        }
+    )
+    stack = tmp_path / "Pulumi.vm-audit.yaml"
+    stack.write_text(yaml.safe_dump(document))
+    monkeypatch.setattr("shutil.which", lambda name, *a, **k: None)  # no Pulumi CLI: secrets from the env
+    env = {"BOTHOST_EXCHANGE_API_KEY": key_for(exchange), "BOTHOST_EXCHANGE_API_SECRET": secret}
+    if exchange in NEEDS_PASSPHRASE:
+        env["BOTHOST_EXCHANGE_PASSPHRASE"] = passphrase_for(exchange)
+    target = vm.target
+    args = ["audit-key", "--config", str(stack), "--host", target.host, "--port", str(target.port)]
+    args += ["--user", target.user, "--identity", str(target.identity), "--static-ip", HOST_IP]
+    for line in target.host_keys:
+        args += ["--host-key", line]
+    try:
+        result = CliRunner().invoke(cli, args, env=env)
+    finally:
+        fake.close()
+    assert_secret_free([result.output, str(result.exception)], list(env.values()))
+    return result, list(fake.requests)
+
+
+def test_transfer_permission_refused_through_audit_key_on_guest(vm, tmp_path, monkeypatch) -> None:
+    """KuCoin's Flex Transfer moves funds between master and sub-accounts: refused, nothing deployed."""
+    state = KeyState(permissions=["General", "Spot", "InnerTransfer"])
+    result, requests = _audit_key_command(vm, tmp_path, monkeypatch, "kucoin", "", state)
+    assert isinstance(result.exception, KeyAuditRefused), result.output
+    assert "REFUSED  the key can send funds to another account or user ('Flex Transfer'" in result.output
+    assert "Nothing was deployed" in str(result.exception)
+    assert [r.caller_ip for r in requests if "api-key" in r.path] == [HOST_IP]  # asked from the guest
+
+
+def test_ed25519_key_audited_through_audit_key_on_guest(vm, tmp_path, monkeypatch) -> None:
+    """A Binance Ed25519 key: the guest's python3 signs it in pure Python and the fake verifies it."""
+    result, requests = _audit_key_command(vm, tmp_path, monkeypatch, "binance", "ed25519", KeyState())
+    assert result.exit_code == 0, result.output
+    assert "REFUSED" not in result.output
+    assert "permissions: enableReading, enableSpotAndMarginTrading" in result.output
+    signed = [r for r in requests if "apiRestrictions" in r.path and r.caller_ip == HOST_IP]
+    assert signed and "%" in signed[0].query.rsplit("signature=", 1)[1]  # base64 Ed25519, not hex HMAC
