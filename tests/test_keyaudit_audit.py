@@ -173,9 +173,11 @@ def test_coinbase_ed25519_key_passes() -> None:
     assert not run_audit("coinbase", variant="ed25519").result.refused
 
 
-@pytest.mark.parametrize(("exchange", "variant"), [("binance", "ed25519"), ("binance", "rsa"), ("bybit", "rsa")])
-def test_ed25519_and_rsa_keys_are_verified_by_the_fake_and_a_wrong_one_is_refused(exchange: str,
-                                                                                   variant: str) -> None:
+KEY_TYPES = [("binance", "ed25519"), ("binance", "rsa"), ("bybit", "rsa")]
+
+
+@pytest.mark.parametrize(("exchange", "variant"), KEY_TYPES)
+def test_ed25519_and_rsa_keys_verified_by_fake_and_wrong_one_refused(exchange: str, variant: str) -> None:
     outcome = run_audit(exchange, variant=variant)
     assert not outcome.result.refused, outcome.result.render()
     wrong = run_audit(exchange, variant=variant, wrong_secret=True)  # another key of the same type
