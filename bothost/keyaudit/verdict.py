@@ -96,6 +96,8 @@ def judge_facts(facts: dict, exchange: str, guide: Guide, static_ip: str) -> lis
             unknown.append(name)
             continue
         detail = f"'{rule.label}'" + (f": {rule.why}" if rule.why and LEVELS[rule.effect] != "info" else "")
+        if rule.effect != RULES[exchange][name].effect:  # the main-account variant: the fix is another key
+            detail += f"; a sub-account's key cannot: {guide.subaccount}"
         granted.setdefault(rule.effect, []).append(detail)
     found = [
         Finding(
