@@ -49,7 +49,8 @@ def _rsa_pem(seed: str, pkcs8: bool = True) -> str:
     return key.private_bytes(serialization.Encoding.PEM, layout, serialization.NoEncryption()).decode()
 
 
-ASYMMETRIC = {"binance": ("ed25519", "rsa"), "bybit": ("rsa", "rsa-pkcs1")}  # key types beside HMAC
+# Key types beside HMAC that ccxt signs too (Bitget's RSA keys are checked by the fake only)
+ASYMMETRIC = {"binance": ("ed25519", "rsa"), "bybit": ("rsa", "rsa-pkcs1")}
 
 
 def key_for(exchange: str) -> str:

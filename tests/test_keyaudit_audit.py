@@ -173,7 +173,7 @@ def test_coinbase_ed25519_key_passes() -> None:
     assert not run_audit("coinbase", variant="ed25519").result.refused
 
 
-KEY_TYPES = [("binance", "ed25519"), ("binance", "rsa"), ("bybit", "rsa")]
+KEY_TYPES = [("binance", "ed25519"), ("binance", "rsa"), ("bybit", "rsa"), ("bitget", "rsa")]
 
 
 @pytest.mark.parametrize(("exchange", "variant"), KEY_TYPES)

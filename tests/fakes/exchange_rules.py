@@ -353,8 +353,12 @@ def bitget(fake: FakeExchange, req: Request) -> tuple[int, dict]:
     stamp = _h(req, "ACCESS-TIMESTAMP")
     if _h(req, "ACCESS-KEY") != fake.key:
         return 400, {"code": "40006", "msg": "Invalid ACCESS_KEY"}
-    sign = base64.b64encode(_mac(fake.secret, stamp + req.method + _target(req) + req.body.decode())).decode()
-    if not _same(_h(req, "ACCESS-SIGN"), sign):
+    signed = stamp + req.method + _target(req) + req.body.decode()
+    if "PRIVATE KEY" in fake.secret:  # a user-generated RSA key: base64 signature of the same string
+        valid = _signed_by(fake, signed, _h(req, "ACCESS-SIGN"))
+    else:
+        valid = _same(_h(req, "ACCESS-SIGN"), base64.b64encode(_mac(fake.secret, signed)).decode())
+    if not valid:
         return 400, {"code": "40009", "msg": "sign signature error"}
     if _h(req, "ACCESS-PASSPHRASE") != fake.passphrase:
         return 400, {"code": "40012", "msg": "apikey/password is incorrect"}

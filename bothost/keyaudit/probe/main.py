@@ -69,6 +69,7 @@ def _unreadable_secret(name: str) -> dict:
         "kraken": "base64",
         "binance": "an HMAC secret or a PEM Ed25519/RSA private key",
         "bybit": "an HMAC secret or a PEM RSA private key",
+        "bitget": "an HMAC secret or a PEM RSA private key",
     }
     expected = kinds.get(name, "the secret the exchange issued")
     return {"kind": "auth", "code": "unreadable-secret", "message": f"the secret is not {expected}"}

@@ -135,8 +135,9 @@ def kucoin(creds: Creds, ts_ms: int, base: str) -> tuple:
 
 
 def bitget(creds: Creds, ts_ms: int, base: str) -> tuple:
-    """Base64 HMAC-SHA256 of ts+METHOD+path (bitget.com/api-doc/common/signature)."""
+    """Base64 HMAC-SHA256, or base64 RSA (user-generated key), of ts+METHOD+path (bitget.com/api-doc)."""
     path = "/api/v2/spot/account/info"
+    text = f"{ts_ms}GET{path}"
     return (
         "GET",
         path,
@@ -144,7 +145,7 @@ def bitget(creds: Creds, ts_ms: int, base: str) -> tuple:
             "ACCESS-KEY": creds.key,
             "ACCESS-TIMESTAMP": str(ts_ms),
             "ACCESS-PASSPHRASE": creds.passphrase,
-            "ACCESS-SIGN": _b64(_hmac(creds.secret, f"{ts_ms}GET{path}")),
+            "ACCESS-SIGN": asymmetric(creds.secret, text) or _b64(_hmac(creds.secret, text)),
             "locale": "en-US",
         },
         None,
