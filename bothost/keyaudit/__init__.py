@@ -1,1 +1,1 @@
-"""Exchange API key audit: refuse withdrawal-enabled keys and prove the IP whitelist from the host itself."""
+"""Exchange API key audit: refuse keys that can move funds out or edit keys; prove the IP allowlist."""

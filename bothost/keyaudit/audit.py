@@ -1,4 +1,4 @@
-"""The key audit: run the probe on the host (and, for Binance, here), judge, and refuse bad keys.
+"""The key audit: run the probe on the host (and, for Binance and Coinbase, here), judge, refuse bad keys.
 
 result = audit(spec.exchange, credentials, remote, static_ip)
 print(result.render()); result.raise_if_refused()
