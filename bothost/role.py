@@ -25,6 +25,7 @@ class FileChange:
     mode: str = "0644"
     owner: str = "root:root"
     defer: bool = False  # True when the owner is created during boot (written after users exist)
+    compress: bool = False  # gzip+base64 in user_data (cloud-init's gz+b64): Hetzner caps user_data at 32 KiB
 
 
 @dataclass(frozen=True)

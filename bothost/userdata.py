@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 from collections.abc import Sequence
 from typing import Any
 
@@ -101,6 +103,9 @@ def check_user_data(spec: StackSpec, roles: Sequence[Role] | None = None) -> int
 def _write_file(change: Any) -> dict[str, Any]:
     entry = {"path": change.path, "content": change.content, "owner": change.owner,
              "permissions": change.mode}
+    if change.compress:  # mtime 0: the same content always gives the same bytes
+        entry["content"] = base64.b64encode(gzip.compress(change.content.encode(), mtime=0)).decode()
+        entry["encoding"] = "gz+b64"
     if change.defer:
         entry["defer"] = True
     return entry

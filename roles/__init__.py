@@ -7,6 +7,7 @@ from bothost.role import Role
 
 def all_roles() -> list[Role]:
     """Every role, in the order it applies at first boot."""
+    from roles.audit import AuditRole
     from roles.base import BaseRole
     from roles.bot import BotRole
     from roles.ci_gate import CiGateRole
@@ -18,6 +19,7 @@ def all_roles() -> list[Role]:
     from roles.updates import UpdatesRole
 
     # base first (the admin user exists before sshd allows only it); the firewall is up before
-    # docker starts publishing anything; docker last, after its sysctls and firewall are in place.
+    # docker starts publishing anything; docker after its sysctls and firewall are in place;
+    # audit last, once the bot's directories that its rules watch exist.
     return [BaseRole(), KernelRole(), SshRole(), FirewallRole(), CiGateRole(), TimeRole(), UpdatesRole(),
-            DockerRole(), BotRole()]
+            DockerRole(), BotRole(), AuditRole()]

@@ -41,7 +41,7 @@ class CiGateRole(Role):
         script = (TEMPLATE_DIR / "ci_gate/bothost-ci-gate.py").read_text()
         return Changes(
             files=(
-                FileChange(s.script_path, script, mode="0755"),
+                FileChange(s.script_path, script, mode="0755", compress=True),
                 FileChange(s.config_path, json.dumps(config, indent=2) + "\n"),
                 FileChange("/etc/systemd/system/bothost-ci-gate.service",
                            render("ci_gate/bothost-ci-gate.service.j2", s=s)),

@@ -105,7 +105,7 @@ class KernelRole(Role):
     def changes(self, s: KernelSettings) -> Changes:
         return Changes(
             packages=("procps",),
-            files=(FileChange(CONF_PATH, render("kernel/sysctl.conf.j2", s=s)),),
+            files=(FileChange(CONF_PATH, render("kernel/sysctl.conf.j2", s=s), compress=True),),
             commands=(("sysctl", "--system"),),
         )
 

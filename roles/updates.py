@@ -63,7 +63,7 @@ class UpdatesRole(Role):
     def changes(self, s: UpdatesSettings) -> Changes:
         return Changes(
             packages=("unattended-upgrades",),
-            files=(FileChange(CONF_PATH, render("updates/auto-upgrades.conf.j2", s=s)),),
+            files=(FileChange(CONF_PATH, render("updates/auto-upgrades.conf.j2", s=s), compress=True),),
             enable_units=TIMERS,
             commands=(("systemctl", "start", *TIMERS),),
         )
