@@ -13,6 +13,18 @@ from roles.expect import Parser, expect_units, failed
 
 DAEMON_JSON = "/etc/docker/daemon.json"
 DOCKER_SOCKET = "/var/run/docker.sock"
+# CIS Docker Benchmark section 3: Docker's files, the owner and the loosest mode each may have. 3.7-3.14
+# (registry and TLS certificates) do not apply: no certs.d, and dockerd listens on no TCP socket (fw-06).
+# 3.21/3.22 (/etc/sysconfig/docker) are Red Hat's.
+DOCKER_FILES = {
+    "/lib/systemd/system/docker.service": ("root:root", 0o644, "3.1, 3.2"),
+    "/lib/systemd/system/docker.socket": ("root:root", 0o644, "3.3, 3.4"),
+    "/etc/docker": ("root:root", 0o755, "3.5, 3.6"),
+    DOCKER_SOCKET: ("root:docker", 0o660, "3.15, 3.16"),
+    DAEMON_JSON: ("root:root", 0o644, "3.17, 3.18"),
+    "/etc/default/docker": ("root:root", 0o644, "3.19, 3.20"),
+    "/run/containerd/containerd.sock": ("root:root", 0o660, "3.23, 3.24"),
+}
 # dockerd reads daemon.json only when it starts. At first boot it normally starts after the file exists
 # (cloud-init.service, which writes files, is Before=network-online.target, docker.service After= it; or
 # apt installs docker later): restart it (~9 s under emulation) only when it runs on an older file.
@@ -96,17 +108,20 @@ class DockerRole(Role):
 
     def checks(self, s: DockerSettings) -> list[Check]:
         info = bridge = state = ("python3", "-S", "-c", DOCKER_STATE, DOCKER_SOCKET)
+        files = ", ".join(f"{path} {owner} <= {mode:o}" for path, (owner, mode, _) in DOCKER_FILES.items())
         return [
-            Check(id="dock-01", title="Containers are confined by seccomp and AppArmor",
+            Check(id="dock-01", title="Containers are confined by seccomp and AppArmor (CIS 2.17, 5.2, 5.22)",
                   rationale="The default profiles limit the syscalls and files a compromised bot can use.",
                   expected="apparmor, seccomp", command=info, evaluate=security_options),
-            Check(id="dock-02", title="Live restore", rationale="dockerd restarts do not stop the bot.",
+            Check(id="dock-02", title="Live restore (CIS 2.15)",
+                  rationale="dockerd restarts do not stop the bot.",
                   expected=str(s.live_restore).lower(), command=info,
                   evaluate=info_field("LiveRestoreEnabled", s.live_restore)),
-            Check(id="dock-03", title="Container logs are capped",
+            Check(id="dock-03", title="Container logs are capped, not json-file (CIS 2.13)",
                   rationale="A container that picks no log driver cannot fill the disk with its logs.",
                   expected=s.log_driver, command=info, evaluate=info_field("LoggingDriver", s.log_driver)),
-            Check(id="dock-04", title="Default bridge: no inter-container traffic, ports on loopback",
+            Check(id="dock-04",
+                  title="Default bridge: no container-to-container traffic, loopback ports (CIS 2.2, 5.14)",
                   rationale="A published port is not on the internet unless asked for; containers are apart.",
                   expected=f"enable_icc={str(s.icc).lower()}, host_binding_ipv4={s.default_bind_ip}",
                   command=bridge, evaluate=bridge_options(s.icc, s.default_bind_ip)),
@@ -116,10 +131,28 @@ class DockerRole(Role):
                   evaluate=expect_units({"docker.service": {"UnitFileState": "enabled",
                                                             "ActiveState": "active"}})),
             # Docker 20.10 does not report the daemon's no-new-privileges in `docker info`: ask the kernel.
-            Check(id="dock-06", title="Running containers cannot gain privileges",
+            Check(id="dock-06", title="Running containers cannot gain privileges (CIS 2.14, 5.26)",
                   rationale="setuid binaries or file capabilities in an image give an attacker nothing.",
                   expected="NoNewPrivs 1 in every running container", command=state,
                   evaluate=containers_no_new_privs),
+            Check(id="dock-07", title="Daemon options (CIS 2.3, 2.5, 2.6, 2.11, 2.18, 5.1)",
+                  rationale="No debug logging, insecure registries, aufs or device-mapper sizing, "
+                            "experimental features or swarm: nothing the bot does not need.",
+                  expected="debug off, registries secure, overlay2, not experimental, swarm inactive",
+                  command=info, evaluate=daemon_options),
+            Check(id="dock-08", title="Docker's files: owner and mode (CIS 3.1-3.6, 3.15-3.20, 3.23, 3.24)",
+                  rationale="Whoever can write these files or reach the sockets controls every container.",
+                  expected=files, command=("stat", "-L", "-c", "%n %U:%G %a", *DOCKER_FILES),
+                  evaluate=file_modes),
+            Check(id="dock-09", title="No userland proxy process (CIS 2.16)",
+                  rationale="Published ports go through the kernel's NAT, with no extra root process "
+                            "listening on the host.",
+                  expected="0 docker-proxy processes", command=("pgrep", "-c", "-x", "docker-proxy"),
+                  evaluate=no_processes("docker-proxy")),
+            Check(id="dock-10", title="Only root controls Docker: the docker group is empty (CIS 1.1.2)",
+                  rationale="A docker group member is root without sudo and without an audit record of sudo.",
+                  expected="no members", command=("getent", "group", "docker"),
+                  evaluate=group_empty),
         ]
 
 
@@ -189,3 +222,57 @@ def bridge_options(icc: bool, bind_ip: str) -> Parser:
         return Outcome(passed, f"enable_icc={seen_icc}, host_binding_ipv4={seen_ip}")
 
     return evaluate
+
+
+def daemon_options(result: CommandResult) -> Outcome:
+    """Parser of DOCKER_STATE's info: the CIS section 2 and 5.1 options a daemon reports."""
+    info, failure = _json(result, "info")
+    if failure:
+        return failure
+    registries = info.get("RegistryConfig") or {}
+    insecure = [cidr for cidr in registries.get("InsecureRegistryCIDRs") or [] if cidr != "127.0.0.0/8"]
+    insecure += [name for name, index in (registries.get("IndexConfigs") or {}).items()
+                 if not (index or {}).get("Secure", True)]
+    swarm = (info.get("Swarm") or {}).get("LocalNodeState", "?")
+    seen = {"debug": info.get("Debug"), "insecure registries": insecure or "none",
+            "storage": info.get("Driver"), "experimental": info.get("ExperimentalBuild"), "swarm": swarm}
+    passed = (seen["debug"] is False and not insecure and seen["storage"] == "overlay2"
+              and seen["experimental"] is False and swarm == "inactive")
+    return Outcome(passed, ", ".join(f"{key} {json.dumps(value)}" for key, value in seen.items()))
+
+
+def file_modes(result: CommandResult) -> Outcome:
+    """Parser of `stat -L -c '%n %U:%G %a' FILES`: each file exists with its owner and no looser mode."""
+    seen = {}
+    for line in result.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            seen[parts[0]] = (parts[1], int(parts[2], 8))
+    wrong = []
+    for path, (owner, mode, items) in DOCKER_FILES.items():
+        if path not in seen:
+            wrong.append(f"{path} missing (CIS {items})")
+        elif seen[path][0] != owner or seen[path][1] & ~mode:
+            wrong.append(f"{path} {seen[path][0]} {seen[path][1]:o} (CIS {items})")
+    return Outcome(not wrong, "; ".join(wrong) or f"{len(seen)} files as expected")
+
+
+def no_processes(name: str) -> Parser:
+    """Parser of `pgrep -c -x NAME`: no such process (pgrep exits 1 and counts 0)."""
+
+    def evaluate(result: CommandResult) -> Outcome:
+        count = result.stdout.strip() or "?"
+        return Outcome(result.exit_status == 1 and count == "0", f"{count} {name} processes")
+
+    return evaluate
+
+
+def group_empty(result: CommandResult) -> Outcome:
+    """Parser of `getent group NAME`: the group has no members (or does not exist)."""
+    if result.exit_status == 2:  # getent: no such group
+        return Outcome(True, "no such group")
+    failure = failed(result)
+    if failure:
+        return failure
+    members = result.stdout.strip().split(":")[-1]
+    return Outcome(members == "", f"members: {members}" if members else "no members")

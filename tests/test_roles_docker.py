@@ -25,7 +25,11 @@ from roles.docker import APPLY_DAEMON_JSON, DOCKER_STATE, DockerRole, DockerSett
 # `docker info --format '{{json .}}'` of Docker 20.10 on Debian 12 (trimmed to the fields around ours).
 INFO = {"ID": "X2QF:...", "Containers": 1, "Driver": "overlay2", "LoggingDriver": "local",
         "CgroupDriver": "systemd", "CgroupVersion": "2", "LiveRestoreEnabled": True,
-        "ServerVersion": "20.10.24",
+        "ServerVersion": "20.10.24", "Debug": False, "ExperimentalBuild": False,
+        "RegistryConfig": {"InsecureRegistryCIDRs": ["127.0.0.0/8"],
+                           "IndexConfigs": {"docker.io": {"Name": "docker.io", "Mirrors": [], "Secure": True,
+                                                          "Official": True}}},
+        "Swarm": {"NodeID": "", "NodeAddr": "", "LocalNodeState": "inactive", "ControlAvailable": False},
         "SecurityOptions": ["name=apparmor", "name=seccomp,profile=default", "name=cgroupns"]}
 BRIDGE = {"com.docker.network.bridge.default_bridge": "true", "com.docker.network.bridge.enable_icc": "false",
           "com.docker.network.bridge.enable_ip_masquerade": "true",
@@ -95,6 +99,14 @@ def test_daemon_json_is_the_settings() -> None:
     ("dock-02", {"LiveRestoreEnabled": False}, False),
     ("dock-03", {}, True),
     ("dock-03", {"LoggingDriver": "json-file"}, False),
+    ("dock-07", {}, True),
+    ("dock-07", {"Debug": True}, False),
+    ("dock-07", {"RegistryConfig": {"InsecureRegistryCIDRs": ["127.0.0.0/8", "10.0.0.0/8"]}}, False),
+    ("dock-07", {"RegistryConfig": {"IndexConfigs": {"reg.example:5000": {"Secure": False}}}}, False),
+    ("dock-07", {"Driver": "aufs"}, False),
+    ("dock-07", {"Driver": "devicemapper"}, False),
+    ("dock-07", {"ExperimentalBuild": True}, False),
+    ("dock-07", {"Swarm": {"LocalNodeState": "active"}}, False),
 ])
 def test_docker_info_checks(check_id: str, change: dict, passed: bool) -> None:
     result = CommandResult(0, state(info={**INFO, **change}) + "\n")
@@ -191,3 +203,37 @@ echo "$@" >> {calls}
 ])
 def test_docker_unit_check(stdout: str, passed: bool) -> None:
     assert check("dock-05").evaluate(CommandResult(0, stdout)).passed is passed
+
+
+# `stat -L -c '%n %U:%G %a'` on a Debian 12 host with docker.io 20.10 (after bothost's first boot).
+STAT = """\
+/lib/systemd/system/docker.service root:root 644
+/lib/systemd/system/docker.socket root:root 644
+/etc/docker root:root 755
+/var/run/docker.sock root:docker 660
+/etc/docker/daemon.json root:root 644
+/etc/default/docker root:root 644
+/run/containerd/containerd.sock root:root 660
+"""
+
+
+@pytest.mark.parametrize(("stdout", "status", "passed"), [
+    (STAT, 0, True),
+    (STAT.replace("daemon.json root:root 644", "daemon.json root:root 600"), 0, True),  # stricter is fine
+    (STAT.replace("daemon.json root:root 644", "daemon.json root:root 666"), 0, False),
+    (STAT.replace("docker.sock root:docker 660", "docker.sock root:docker 666"), 0, False),
+    (STAT.replace("/etc/docker root:root", "/etc/docker bothost:root"), 0, False),
+    ("\n".join(STAT.splitlines()[:-1]), 1, False),  # containerd's socket missing: stat says so and exits 1
+])
+def test_docker_file_modes(stdout: str, status: int, passed: bool) -> None:
+    assert check("dock-08").command[:4] == ("stat", "-L", "-c", "%n %U:%G %a")
+    assert check("dock-08").evaluate(CommandResult(status, stdout)).passed is passed
+
+
+def test_docker_proxy_and_docker_group_checks() -> None:
+    assert check("dock-09").evaluate(CommandResult(1, "0\n")).passed
+    assert not check("dock-09").evaluate(CommandResult(0, "2\n")).passed
+    assert not check("dock-09").evaluate(CommandResult(127, "", "pgrep: not found")).passed
+    assert check("dock-10").evaluate(CommandResult(0, "docker:x:998:\n")).passed
+    assert check("dock-10").evaluate(CommandResult(2, "")).passed
+    assert not check("dock-10").evaluate(CommandResult(0, "docker:x:998:bothost\n")).passed
