@@ -111,6 +111,13 @@ def _write_file(change: Any) -> dict[str, Any]:
     return entry
 
 
+def file_text(entry: dict[str, Any]) -> str:
+    """The text of one write_files entry, decoded when it travels gz+b64."""
+    if entry.get("encoding") == "gz+b64":
+        return gzip.decompress(base64.b64decode(entry["content"])).decode()
+    return entry["content"]
+
+
 class _Dumper(yaml.SafeDumper):
     """Writes multi-line strings as literal blocks so users can read the files that land on the host."""
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from bothost.config import StackSpec
 from bothost.facts.system import TIMEDATE_SHOW
 from bothost.hostkeys import fingerprint
-from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role
-from bothost.templating import render
-from roles.expect import Parser, expect_property, failed
+from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role, expect_equal
+from bothost.templating import BANNER, render
+from roles.expect import Parser, describe, expect_mapping, expect_property, failed
 
 JOURNALD_PATH = "/etc/systemd/journald.conf.d/10-bothost.conf"
 # Debian's effective system locale: systemd-localed and pam_env read this file (cloud-init writes it).
@@ -19,6 +19,11 @@ LOCALE_PATH = "/etc/default/locale"
 # cloud-init's own record (what `cloud-init status` reads, without its ~3 s of start-up): the stages'
 # progress and errors, then the result it writes once the last stage has finished.
 CLOUD_INIT_STATE = ("/run/cloud-init/status.json", "/run/cloud-init/result.json")
+# Shown before every console and telnet-style login (Lynis BANN-7126/7130): access is restricted and recorded.
+ISSUE_PATHS = ("/etc/issue", "/etc/issue.net")
+LIMITS_PATH = "/etc/security/limits.d/10-bothost.conf"  # pam_limits: login, sshd and sudo sessions
+COREDUMP_PATH = "/etc/systemd/coredump.conf.d/10-bothost.conf"  # for systemd-coredump, when installed
+LOGIN_DEFS = "/etc/login.defs"
 SIZE_UNITS = {"B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 
 
@@ -34,6 +39,18 @@ class BaseSettings:
     journal_max_use: str = "200M"  # journald's disk cap; the bot's disk must never fill with logs
     journal_max_file_size: str = "32M"  # journal files rotate at this size, so vacuuming frees space early
     journal_retention: str = "3month"  # long enough to investigate an incident, no longer
+    # Legal notice before login: unauthorised users are told access is restricted and recorded.
+    issue: str = ("Authorised access only. This private system is monitored: all activity is logged and "
+                  "audited, and unauthorised use is prohibited and may be reported to law enforcement.")
+    umask: str = "027"  # files new accounts and sessions create are not world-readable
+    # Password hashing work factor, should a password ever be set (none is: key-only logins).
+    sha_crypt_rounds: int = 65536
+    core_limit: int = 0  # no core dumps: a bot's core file would hold its exchange keys
+
+    def login_defs(self) -> dict[str, str]:
+        """The /etc/login.defs values this role sets (in place, keeping the distribution's other lines)."""
+        rounds = str(self.sha_crypt_rounds)
+        return {"UMASK": self.umask, "SHA_CRYPT_MIN_ROUNDS": rounds, "SHA_CRYPT_MAX_ROUNDS": rounds}
 
     @property
     def home(self) -> str:
@@ -51,10 +68,20 @@ class BaseRole(Role):
                             timezone=spec.host.timezone)
 
     def changes(self, s: BaseSettings) -> Changes:
+        core = f"# {BANNER}\n# No core dumps: a crashing bot's memory holds its keys.\n"
+        # The distribution's `KEY value` lines go, ours are appended (`$a` first: it still fires when the
+        # last line is deleted); comments stay. Running it twice gives the same file.
+        edits = ["-e", "$a " + r"\n".join(f"{key} {value}" for key, value in s.login_defs().items())]
+        edits += [arg for key in s.login_defs() for arg in ("-e", rf"/^{key}\s/d")]
         return Changes(
             packages=("sudo",),
-            files=(FileChange(JOURNALD_PATH, render("base/journald.conf.j2", s=s)),),
-            commands=(("systemctl", "restart", "systemd-journald"),),
+            files=(FileChange(JOURNALD_PATH, render("base/journald.conf.j2", s=s)),
+                   *(FileChange(path, s.issue + "\n") for path in ISSUE_PATHS),
+                   FileChange(LIMITS_PATH, core + "".join(f"* {kind} core {s.core_limit}\n"
+                                                          for kind in ("hard", "soft"))),
+                   FileChange(COREDUMP_PATH, core + "[Coredump]\nStorage=none\nProcessSizeMax=0\n")),
+            commands=(("systemctl", "restart", "systemd-journald"),
+                      ("sed", "-i", "-E", *edits, LOGIN_DEFS)),
             cloud_config={
                 "users": [{
                     "name": s.admin_user,
@@ -102,6 +129,18 @@ class BaseRole(Role):
                   rationale="Every first-boot step ran; a failed step means hardening is missing.",
                   expected="done, no errors", command=("cat", *CLOUD_INIT_STATE),
                   evaluate=cloud_init_done),
+            Check(id="base-08", title="Legal banner before login",
+                  rationale="Whoever connects is told that access is restricted and recorded.",
+                  expected="the configured notice in " + ", ".join(ISSUE_PATHS),
+                  command=("cat", *ISSUE_PATHS), evaluate=expect_equal(f"{s.issue}\n{s.issue}")),
+            Check(id="base-09", title="No core dumps",
+                  rationale="A core file of the bot would hold its exchange keys in plain text.",
+                  expected=f"hard core limit {s.core_limit}", command=("sh", "-c", "ulimit -H -c"),
+                  evaluate=expect_equal(str(s.core_limit))),
+            Check(id="base-10", title="Strict default umask and password hashing",
+                  rationale="New files are not world-readable; a password, if ever set, is slow to crack.",
+                  expected=describe(s.login_defs()), command=("cat", LOGIN_DEFS),
+                  evaluate=expect_mapping(login_defs, s.login_defs())),
         ]
 
 
@@ -201,3 +240,13 @@ def cloud_init_done(result: CommandResult) -> Outcome:
     state = "running" if running else "done" if any(s.get("finished") for s in stages) else "not run"
     actual = state + (f"; {len(errors)} errors: " + " | ".join(errors) if errors else ", no errors")
     return Outcome(state == "done" and not errors, actual[:400])
+
+
+def login_defs(stdout: str) -> dict[str, str]:
+    """/etc/login.defs as KEY -> value (comments and blank lines skipped; the last value wins)."""
+    values = {}
+    for line in stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and not parts[0].startswith("#"):
+            values[parts[0]] = parts[1]
+    return values

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from bothost.config import StackSpec
 from bothost.facts.system import key_values
-from bothost.role import Changes, Check, FileChange, RenderContext, Role
-from bothost.templating import render
-from roles.expect import describe, expect_mapping
+from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role
+from bothost.templating import BANNER, render
+from roles.expect import Parser, describe, expect_mapping, failed
 
+MODPROBE_PATH = "/etc/modprobe.d/bothost.conf"
 # sysctl applies files in name order across /etc and /usr/lib, the last value winning: this name sorts
 # after every distribution file, e.g. Debian's /usr/lib/sysctl.d/99-protect-links.conf (protected_fifos=1).
 CONF_PATH = "/etc/sysctl.d/99-zz-bothost.conf"
@@ -41,10 +42,17 @@ class KernelSettings:
     kexec_load_disabled: int = 1  # no replacing the running kernel
     ldisc_autoload: int = 0  # no auto-loading of line disciplines
     suid_dumpable: int = 0  # setuid programs never dump core
+    core_uses_pid: int = 1  # core files carry the pid: one crash cannot overwrite another's core
     protected_hardlinks: int = 1  # no hard links to files the user does not own
     protected_symlinks: int = 1  # no following others' symlinks in sticky directories
     protected_fifos: int = 2  # no writing to others' FIFOs in sticky directories
     protected_regular: int = 2  # no writing to others' files in sticky directories
+
+    # Kernel modules a trading server never needs: rarely used network protocols with a history of remote
+    # kernel bugs (dccp, sctp, rds, tipc), and removable storage a visitor could plug in (usb-storage,
+    # firewire). `install M /bin/true` stops loading by name and by alias; `blacklist` stops it by alias.
+    disabled_modules: tuple[str, ...] = ("dccp", "sctp", "rds", "tipc", "usb-storage", "firewire-core",
+                                         "firewire-ohci")
 
     def groups(self) -> list[tuple[str, str, str, dict[str, str]]]:
         """The checks' groups: (id, title, rationale, sysctl key -> expected value); one place for both."""
@@ -73,6 +81,7 @@ class KernelSettings:
               "net.core.bpf_jit_harden": self.bpf_jit_harden}),
             ("kern-07", "Process isolation", "A compromised process cannot read another's memory or cores.",
              {"kernel.yama.ptrace_scope": self.ptrace_scope, "fs.suid_dumpable": self.suid_dumpable,
+              "kernel.core_uses_pid": self.core_uses_pid,
               "kernel.randomize_va_space": self.randomize_va_space,
               "kernel.perf_event_paranoid": self.perf_event_paranoid}),
             ("kern-08", "Filesystem link protections", "Sticky-directory tricks on privileged programs fail.",
@@ -103,9 +112,11 @@ class KernelRole(Role):
         return KernelSettings(disable_ipv6=not spec.host.ipv6)
 
     def changes(self, s: KernelSettings) -> Changes:
+        modprobe = "".join(f"install {m} /bin/true\nblacklist {m}\n" for m in s.disabled_modules)
         return Changes(
             packages=("procps",),
-            files=(FileChange(CONF_PATH, render("kernel/sysctl.conf.j2", s=s), compress=True),),
+            files=(FileChange(CONF_PATH, render("kernel/sysctl.conf.j2", s=s), compress=True),
+                   FileChange(MODPROBE_PATH, f"# {BANNER}\n{modprobe}")),
             commands=(("sysctl", "--system"),),
         )
 
@@ -113,5 +124,38 @@ class KernelRole(Role):
         # One read of every key, shared by the checks (one process, not one per check); -e: an unknown key
         # is left out of the output, so only the checks that expect it fail.
         command = ("sysctl", "-e", *s.expected())
-        return [Check(id=i, title=t, rationale=r, expected=describe(e), command=command,
-                      evaluate=expect_mapping(key_values, e)) for i, t, r, e in s.groups()]
+        return [
+            *(Check(id=i, title=t, rationale=r, expected=describe(e), command=command,
+                    evaluate=expect_mapping(key_values, e)) for i, t, r, e in s.groups()),
+            Check(id="kern-11", title="Unused protocols and removable-storage drivers cannot load",
+                  rationale="dccp, sctp, rds and tipc had remotely reachable kernel bugs; USB and FireWire "
+                            "storage would let a visitor copy data in or out.",
+                  expected=", ".join(s.disabled_modules) + ": install /bin/true, not loaded",
+                  command=("sh", "-c", MODULES_STATE), evaluate=modules_disabled(s.disabled_modules)),
+        ]
+
+
+# modprobe's effective configuration (install and blacklist lines only: the rest is thousands of aliases),
+# then the loaded modules.
+MODULES_STATE = "modprobe --showconfig | grep -E '^(install|blacklist) '; echo ---; cat /proc/modules"
+
+
+def modules_disabled(modules: tuple[str, ...]) -> Parser:
+    """Parser of MODULES_STATE: each module is installed as /bin/true and blacklisted, and not loaded."""
+
+    def evaluate(result: CommandResult) -> Outcome:
+        failure = failed(result)
+        if failure:
+            return failure
+        config, _, loaded = result.stdout.partition("---")
+        lines = {" ".join(line.replace("-", "_").split()) for line in config.splitlines()}
+        running = {line.split()[0] for line in loaded.splitlines() if line.strip()}
+        wrong = []
+        for module in (m.replace("-", "_") for m in modules):
+            if f"install {module} /bin/true" not in lines or f"blacklist {module}" not in lines:
+                wrong.append(f"{module} loadable")
+            if module in running:
+                wrong.append(f"{module} loaded")
+        return Outcome(not wrong, "; ".join(wrong) or f"{len(modules)} modules disabled, none loaded")
+
+    return evaluate

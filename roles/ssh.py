@@ -120,7 +120,7 @@ class SshRole(Role):
         ) if s.socket_activated else ()
         return Changes(
             packages=("openssh-server",),
-            files=(FileChange(DROPIN_PATH, render("ssh/01-bothost.conf.j2", s=s)),),
+            files=(FileChange(DROPIN_PATH, render("ssh/01-bothost.conf.j2", s=s), compress=True),),
             commands=(
                 ("sh", "-c", FILTER_MODULI, "filter-moduli", str(s.min_dh_modulus_bits), s.moduli_file),
                 *socket,

@@ -11,7 +11,7 @@ from role_specs import make_spec
 
 from bothost.role import CommandResult, RenderContext
 from bothost.templating import render
-from bothost.userdata import render_user_data
+from bothost.userdata import file_text, render_user_data
 from roles.audit import RULES_PATH, AuditRole, AuditSettings
 
 BOT = {"preset": "generic", "image": "example/bot:1", "dataDir": "/srv/bothost/data"}
@@ -111,7 +111,7 @@ def test_rules_file_travels_compressed_and_decodes_to_the_template() -> None:
     entry = next(f for f in document["write_files"] if f["path"] == RULES_PATH)
     assert entry["encoding"] == "gz+b64"
     expected = render("audit/audit.rules.j2", s=AuditRole().settings(spec, RenderContext()))
-    assert gzip.decompress(base64.b64decode(entry["content"])).decode() == expected
+    assert gzip.decompress(base64.b64decode(entry["content"])).decode() == file_text(entry) == expected
     commands = document["runcmd"]
     assert commands.index(["augenrules", "--load"]) > max(
         i for i, c in enumerate(commands) if "/srv/bothost/data" in c)  # the watched directory exists first

@@ -156,3 +156,53 @@ def test_cloud_init_check_on_real_files(tmp_path: Path) -> None:
     outcome = check("base-07").evaluate(CommandResult(output.returncode, output.stdout, output.stderr))
     assert outcome.passed and outcome.actual == "done, no errors"
     assert not check("base-07").evaluate(CommandResult(0, "{}\n")).passed
+
+
+# The lines of Debian 12's /etc/login.defs (login 1:4.13) around the keys the role sets.
+LOGIN_DEFS = """\
+#	UMASK		Default "umask" value.
+# UMASK is the default umask value for pam_umask and is used by
+# useradd and newusers to set the mode of the new home directories.
+UMASK		022
+HOME_MODE	0700
+# Only works if ENCRYPT_METHOD is set to SHA256 or SHA512.
+#SHA_CRYPT_MIN_ROUNDS 5000
+#SHA_CRYPT_MAX_ROUNDS 5000
+ENCRYPT_METHOD SHA512
+"""
+
+
+def base_check(check_id: str, s: BaseSettings | None = None):
+    s = s or BaseRole().settings(make_spec(), RenderContext())
+    return next(c for c in BaseRole().checks(s) if c.id == check_id)
+
+
+def test_login_defs_edit_on_debian_file_is_idempotent_and_checked(tmp_path: Path) -> None:
+    s = BaseRole().settings(make_spec(), RenderContext())
+    sed = next(c for c in BaseRole().changes(s).commands if c[0] == "sed")
+    path = tmp_path / "login.defs"
+    path.write_text(LOGIN_DEFS)
+    check = base_check("base-10", s)
+    assert not check.evaluate(CommandResult(0, LOGIN_DEFS)).passed
+    for _ in range(2):
+        assert run([*sed[:-1], str(path)]).returncode == 0
+        text = path.read_text()
+        assert check.evaluate(CommandResult(0, text)).passed, text
+    assert "UMASK\t\t022" not in text and text.count("UMASK 027") == 1
+    assert "#SHA_CRYPT_MIN_ROUNDS 5000" in text and "HOME_MODE\t0700" in text  # the rest untouched
+
+
+def test_banner_and_core_dump_checks() -> None:
+    s = BaseRole().settings(make_spec(), RenderContext())
+    files = {f.path: f.content for f in BaseRole().changes(s).files}
+    banner = base_check("base-08", s)
+    assert banner.evaluate(CommandResult(0, files["/etc/issue"] + files["/etc/issue.net"])).passed
+    debian = "Debian GNU/Linux 12 \\n \\l\n\n"
+    assert not banner.evaluate(CommandResult(0, debian + files["/etc/issue.net"])).passed
+    legal = ("authori", "monitor", "log", "audit", "prohibited", "law", "private", "access")
+    assert sum(word in s.issue.lower() for word in legal) >= 5  # Lynis BANN-7126 wants five of its words
+    limits = files["/etc/security/limits.d/10-bothost.conf"]
+    assert "* hard core 0\n" in limits and "* soft core 0\n" in limits
+    cores = base_check("base-09", s)
+    assert cores.evaluate(CommandResult(0, "0\n")).passed
+    assert not cores.evaluate(CommandResult(0, "unlimited\n")).passed

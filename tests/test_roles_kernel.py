@@ -7,7 +7,7 @@ from role_specs import make_spec
 
 from bothost.role import CommandResult, RenderContext
 from bothost.templating import render
-from roles.kernel import KernelRole, KernelSettings
+from roles.kernel import MODPROBE_PATH, KernelRole, KernelSettings
 
 
 def rendered_values(s: KernelSettings) -> dict[str, str]:
@@ -24,7 +24,7 @@ def test_file_and_checks_agree(ipv6: bool) -> None:
     s = KernelRole().settings(make_spec(ipv6=ipv6), RenderContext())
     assert rendered_values(s) == s.expected()
     checked = {}
-    for check in KernelRole().checks(s):
+    for check in sysctl_checks(s):
         assert check.command[:2] == ("sysctl", "-e") and "-w" not in check.command
         checked.update(dict.fromkeys(check.command[2:]))
     assert set(checked) == set(s.expected())
@@ -38,6 +38,10 @@ def test_docker_forwarding_kept_and_ipv6_follows_spec() -> None:
     assert "net.ipv6.conf.all.disable_ipv6" not in on
 
 
+def sysctl_checks(s: KernelSettings) -> list:
+    return [check for check in KernelRole().checks(s) if check.command[0] == "sysctl"]
+
+
 def sysctl_output(values: dict[str, str]) -> str:
     return "".join(f"{key} = {value}\n" for key, value in values.items())
 
@@ -45,11 +49,12 @@ def sysctl_output(values: dict[str, str]) -> str:
 def test_each_check_passes_on_hardened_and_fails_on_stock_values() -> None:
     s = KernelSettings()
     stock = {"net.ipv4.ip_forward": "0", "kernel.kptr_restrict": "0", "kernel.sysrq": "438",
-             "kernel.yama.ptrace_scope": "0", "fs.protected_fifos": "1", "net.ipv4.conf.all.rp_filter": "0",
+             "kernel.yama.ptrace_scope": "0",
+             "kernel.core_uses_pid": "0", "fs.protected_fifos": "1", "net.ipv4.conf.all.rp_filter": "0",
              "net.ipv4.conf.all.accept_redirects": "1", "net.core.bpf_jit_harden": "0",
              "net.ipv4.tcp_rfc1337": "0", "net.ipv6.conf.all.disable_ipv6": "0"}
     everything = sysctl_output(s.expected())
-    for check, (*_, group) in zip(KernelRole().checks(s), s.groups(), strict=True):
+    for check, (*_, group) in zip(sysctl_checks(s), s.groups(), strict=True):
         keys = list(group)
         assert check.evaluate(CommandResult(0, everything)).passed, check.id
         good = sysctl_output({key: s.expected()[key] for key in keys})
@@ -61,3 +66,23 @@ def test_each_check_passes_on_hardened_and_fails_on_stock_values() -> None:
         assert not check.evaluate(missing).passed
         unknown = {key: value for key, value in s.expected().items() if key != keys[0]}  # what -e prints
         assert not check.evaluate(CommandResult(0, sysctl_output(unknown))).passed, check.id
+
+
+# MODULES_STATE on a stock Debian 12 cloud kernel: no install lines, a few modules loaded.
+STOCK_MODULES = "blacklist evbug\n---\nsctp 434176 2 - Live 0x0\noverlay 163840 0 - Live 0x0\n"
+
+
+def test_module_file_and_check_agree() -> None:
+    s = KernelSettings()
+    changes = KernelRole().changes(s)
+    text = next(f.content for f in changes.files if f.path == MODPROBE_PATH)
+    config = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    wanted = {"install dccp /bin/true", "install usb-storage /bin/true", "blacklist tipc"}
+    assert wanted <= set(config.splitlines())
+    check = next(c for c in KernelRole().checks(s) if c.id == "kern-11")
+    modprobe_shows = config.replace("usb-storage", "usb_storage").replace("firewire-", "firewire_")
+    assert check.evaluate(CommandResult(0, f"{modprobe_shows}\n---\noverlay 163840 0 - Live 0x0\n")).passed
+    stock = check.evaluate(CommandResult(0, STOCK_MODULES))
+    assert not stock.passed and "sctp loaded" in stock.actual and "dccp loadable" in stock.actual
+    loaded = check.evaluate(CommandResult(0, f"{modprobe_shows}\n---\nsctp 434176 2 - Live 0x0\n"))
+    assert not loaded.passed and loaded.actual == "sctp loaded"

@@ -17,7 +17,7 @@ from tools import cloud_init_schema_command
 from bothost.cli.options import load_spec
 from bothost.hostkeys import HostKeys, generate_host_keys
 from bothost.role import RenderContext
-from bothost.userdata import MAX_USER_DATA_BYTES, compose, render_user_data, role_checks
+from bothost.userdata import MAX_USER_DATA_BYTES, compose, file_text, render_user_data, role_checks
 from roles import all_roles
 from roles.ssh import PLACEHOLDER
 
@@ -124,7 +124,7 @@ def test_every_role_appears_once_in_order() -> None:
 
 def test_firewall_and_sshd_agree_on_the_port() -> None:
     document = compose(make_spec(sshPort=2222), RenderContext())
-    files = {entry["path"]: entry["content"] for entry in document["write_files"]}
+    files = {entry["path"]: file_text(entry) for entry in document["write_files"]}
     assert "\nPort 2222\n" in files["/etc/ssh/sshd_config.d/01-bothost.conf"]
     assert "tcp dport 2222 ct state new ip saddr @admin_v4" in files["/etc/nftables.conf"]
 
