@@ -160,7 +160,7 @@ class SshRole(Role):
              {"maxauthtries": str(s.max_auth_tries), "logingracetime": str(s.login_grace_seconds),
               "maxsessions": str(s.max_sessions), "maxstartups": s.max_startups,
               "clientaliveinterval": str(s.client_alive_interval),
-              "clientalivecountmax": str(s.client_alive_count_max)}),
+              "clientalivecountmax": str(s.client_alive_count_max), "tcpkeepalive": "no"}),
             ("ssh-06", "Key exchange algorithms",
              f"Only what ssh-audit's policy '{s.audit_policy}' allows.", {"kexalgorithms": ",".join(s.kex)}),
             ("ssh-07", "Ciphers", f"Only what ssh-audit's policy '{s.audit_policy}' allows.",

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 from bothost.config import StackSpec
 from bothost.facts.system import apt_config, unit_command
-from bothost.role import Changes, Check, FileChange, RenderContext, Role
-from bothost.templating import render
+from bothost.role import Changes, Check, FileChange, RenderContext, Role, expect_equal
+from bothost.templating import BANNER, render
 from roles.expect import describe, expect_mapping, expect_units
 
 CONF_PATH = "/etc/apt/apt.conf.d/52bothost-unattended-upgrades"  # after the package's 50unattended-upgrades
+NEEDRESTART_PATH = "/etc/needrestart/conf.d/50-bothost.conf"
 TIMERS = ("apt-daily.timer", "apt-daily-upgrade.timer")
 ORIGINS_KEYS = ("Unattended-Upgrade::Origins-Pattern", "Unattended-Upgrade::Allowed-Origins")
 
@@ -36,6 +37,9 @@ class UpdatesSettings:
     update_lists_days: int = 1  # refresh package lists daily, so fixes are seen within a day
     upgrade_days: int = 1  # install security fixes daily
     autoclean_days: int = 7  # clean the package cache weekly
+    # After each upgrade needrestart restarts the services still running old libraries (an OpenSSL fix
+    # protects sshd only once sshd restarts); `a` = automatically, as nobody answers a prompt here.
+    needrestart_mode: str = "a"
 
     def expected(self) -> dict[str, object]:
         """What `apt-config dump` must show; the other origins list stays empty so nothing else sneaks in."""
@@ -62,8 +66,9 @@ class UpdatesRole(Role):
 
     def changes(self, s: UpdatesSettings) -> Changes:
         return Changes(
-            packages=("unattended-upgrades",),
-            files=(FileChange(CONF_PATH, render("updates/auto-upgrades.conf.j2", s=s), compress=True),),
+            packages=("unattended-upgrades", "needrestart"),
+            files=(FileChange(CONF_PATH, render("updates/auto-upgrades.conf.j2", s=s), compress=True),
+                   FileChange(NEEDRESTART_PATH, needrestart_conf(s))),
             enable_units=TIMERS,
             commands=(("systemctl", "start", *TIMERS),),
         )
@@ -94,4 +99,13 @@ class UpdatesRole(Role):
                   rationale="The daily refresh and upgrade only happen if their timers run.",
                   expected="; ".join(f"{t}: enabled,active" for t in TIMERS), command=unit_command(*TIMERS),
                   evaluate=expect_units(states)),
+            Check(id="upd-06", title="Services on old libraries restart after upgrades",
+                  rationale="A library fix protects a running daemon only once that daemon restarts.",
+                  expected=f"needrestart restart mode {s.needrestart_mode!r}",
+                  command=("cat", NEEDRESTART_PATH), evaluate=expect_equal(needrestart_conf(s).strip())),
         ]
+
+
+def needrestart_conf(s: UpdatesSettings) -> str:
+    """needrestart's drop-in (Perl): restart mode; kernel hints off, as reboots follow the reboot window."""
+    return f"# {BANNER}\n$nrconf{{restart}} = '{s.needrestart_mode}';\n$nrconf{{kernelhints}} = 0;\n"

@@ -12,7 +12,7 @@ from tools import require
 
 from bothost.role import CommandResult, RenderContext
 from bothost.templating import render
-from roles.updates import UpdatesRole
+from roles.updates import NEEDRESTART_PATH, UpdatesRole, UpdatesSettings
 
 # The lists unattended-upgrades ships in /etc/apt/apt.conf.d/50unattended-upgrades (Debian 12, Ubuntu 24.04).
 STOCK = """
@@ -80,3 +80,15 @@ def test_timers_check(stdout: str, passed: bool) -> None:
                  if c.id == "upd-05")
     assert check.command[:2] == ("systemctl", "show")
     assert check.evaluate(CommandResult(0, stdout)).passed is passed
+
+
+def test_needrestart_restarts_services_itself() -> None:
+    s = UpdatesSettings()
+    changes = UpdatesRole().changes(s)
+    assert "needrestart" in changes.packages
+    conf = next(f.content for f in changes.files if f.path == NEEDRESTART_PATH)
+    assert "$nrconf{restart} = 'a';" in conf.splitlines()
+    check = next(c for c in UpdatesRole().checks(s) if c.id == "upd-06")
+    assert check.evaluate(CommandResult(0, conf)).passed
+    assert not check.evaluate(CommandResult(0, conf.replace("'a'", "'l'"))).passed
+    assert not check.evaluate(CommandResult(1, "", "cat: No such file or directory")).passed
