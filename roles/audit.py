@@ -14,7 +14,7 @@ CONF_PATH = "/etc/audit/auditd.conf"
 # Directories some rules watch that only exist once containerd/dockerd ran: created before auditd loads its
 # rules at every boot (systemd-tmpfiles-setup runs before auditd.service), so the watches always attach.
 TMPFILES_PATH = "/etc/tmpfiles.d/bothost-audit.conf"
-BOTHOST_ETC = "/etc/bothost"  # the bot's secret files and the deploy's digest key (roles/bot)
+SECRETS_DIR = "/etc/bothost/secrets"  # the bot's secret files and the deploy's digest key (roles/bot)
 UNITS = ("auditd.service", "acct.service")
 UNSET = "-1"  # how auditctl prints an unset login uid (4294967295): processes no person started
 
@@ -102,7 +102,7 @@ class AuditSettings:
             watch("/etc/audit", "wa", "audit-config", "changes to auditing itself"),
             Rule("-a always,exit -F arch=b64 -S init_module,delete_module,finit_module -F key=modules",
                  "kernel modules loaded or removed"),
-            watch(BOTHOST_ETC, "rwa", "bothost-secrets", "the bot's secret files: every read and change"),
+            watch(SECRETS_DIR, "rwa", "bothost-secrets", "the bot's secret files: every read and change"),
         ]
         if self.data_dir:
             rules.append(Rule(f"-a always,exit -S all -F dir={self.data_dir} -F perm=wa {humans} "

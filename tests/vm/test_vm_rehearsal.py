@@ -70,6 +70,16 @@ BREAKAGES = {
         lambda vm: _as_root(vm, ["systemctl", "reload-or-restart", "nftables.service"]),
         {"fw-01", "fw-02", "fw-03"},  # no inbound drop, no SSH source filter, no metadata block
     ),
+    "audit-rule-removed": (
+        lambda vm: _as_root(vm, ["auditctl", "-W", "/etc/docker", "-p", "wa", "-k", "docker"]),
+        lambda vm: _as_root(vm, ["augenrules", "--load"]),
+        {"aud-03"},  # the loaded rules no longer match the rendered ones
+    ),
+    "daemon-json-world-writable": (
+        lambda vm: _as_root(vm, ["chmod", "0666", "/etc/docker/daemon.json"]),
+        lambda vm: _as_root(vm, ["chmod", "0644", "/etc/docker/daemon.json"]),
+        {"dock-08"},  # CIS Docker 3.18
+    ),
 }
 
 

@@ -1,0 +1,40 @@
+"""On the rehearsal VM: auditd records who changed Docker's configuration, and what a person ran as root."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bothost.remote import wait_for_ssh
+
+pytestmark = pytest.mark.vm
+
+
+def _search(remote, *criteria: str, wanted: str, timeout: float = 30.0) -> str:
+    """ausearch's interpreted records for the criteria, once they contain `wanted` (auditd writes async)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = remote.run(["ausearch", "--input-logs", "--interpret", *criteria])
+        if wanted in found.stdout or time.monotonic() > deadline:
+            return found.stdout
+        time.sleep(2)
+
+
+def test_a_change_to_dockers_config_is_recorded_with_the_admins_login(vm) -> None:
+    marker = f"/etc/docker/audit-test-{time.time_ns()}"
+    with wait_for_ssh(vm.target, timeout=60) as remote:
+        try:
+            remote.check(["touch", marker])
+            records = _search(remote, "--key", "docker", "--file", marker, wanted=marker)
+        finally:
+            remote.check(["rm", "-f", marker])
+    assert marker in records and "key=docker" in records
+    assert f"auid={vm.target.user}" in records  # sudo keeps the login uid: the person is named
+
+
+def test_a_root_command_by_a_person_is_recorded(vm) -> None:
+    with wait_for_ssh(vm.target, timeout=60) as remote:
+        remote.check(["id", "-u"])  # as root through sudo
+        records = _search(remote, "--key", "root-commands", "--executable", "/usr/bin/id", wanted="id -u")
+    assert "proctitle=id -u" in records and f"auid={vm.target.user}" in records
