@@ -1,4 +1,5 @@
-"""audit: auditd records changes to Docker, the bot's secrets and data, sshd, sudo, logins; capped logs."""
+"""audit: auditd records changes to Docker, the bot's secrets and data, sshd, sudo, logins (capped logs);
+process accounting; package files verified weekly."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 
 from bothost.config import StackSpec
 from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role
-from bothost.templating import render
+from bothost.templating import BANNER, render
 from roles.facts import describe, expect_mapping, expect_units, failed, key_values, unit_command
 
 RULES_PATH = "/etc/audit/rules.d/audit.rules"  # Debian's own rules file: ours replaces it, nothing merges in
@@ -15,6 +16,7 @@ CONF_PATH = "/etc/audit/auditd.conf"
 # rules at every boot (systemd-tmpfiles-setup runs before auditd.service), so the watches always attach.
 TMPFILES_PATH = "/etc/tmpfiles.d/bothost-audit.conf"
 SECRETS_DIR = "/etc/bothost/secrets"  # the bot's secret files and the deploy's digest key (roles/bot)
+DEBSUMS_DEFAULTS = "/etc/default/debsums"  # read by the debsums package's cron jobs
 UNITS = ("auditd.service", "acct.service")
 UNSET = "-1"  # how auditctl prints an unset login uid (4294967295): processes no person started
 
@@ -53,6 +55,13 @@ class AuditSettings:
     log_group: str = "adm"  # admins read the log without root (Debian's default)
     flush: str = "INCREMENTAL_ASYNC"  # fsync every `freq` records: little lost in a crash, little I/O
     freq: int = 50
+    # Every installed package file checked against dpkg's checksums (a changed binary or library shows in
+    # the journal, tag debsums); weekly, at idle I/O priority: a full pass reads every package file.
+    package_check: str = "weekly"
+
+    def debsums_defaults(self) -> str:
+        """/etc/default/debsums: when the package's cron job checks."""
+        return f"# {BANNER}\nCRON_CHECK={self.package_check}\n"
 
     def conf(self) -> dict[str, str]:
         """auditd.conf: what the template writes and the check reads back."""
@@ -122,10 +131,11 @@ class AuditRole(Role):
     def changes(self, s: AuditSettings) -> Changes:
         tmpfiles = "".join(f"d {path} 0711 root root -\n" for path in ("/run/containerd", "/var/lib/docker"))
         return Changes(
-            packages=("auditd", "acct"),
+            packages=("auditd", "acct", "debsums"),
             files=(FileChange(CONF_PATH, render("audit/auditd.conf.j2", s=s), mode="0640", compress=True),
                    FileChange(RULES_PATH, render("audit/audit.rules.j2", s=s), mode="0640", compress=True),
-                   FileChange(TMPFILES_PATH, tmpfiles)),
+                   FileChange(TMPFILES_PATH, tmpfiles),
+                   FileChange(DEBSUMS_DEFAULTS, s.debsums_defaults())),
             enable_units=UNITS,
             commands=(
                 ("systemd-tmpfiles", "--create", TMPFILES_PATH),
@@ -159,6 +169,10 @@ class AuditRole(Role):
                             "logging instead of halting the bot.",
                   expected=describe(s.conf()), command=("cat", CONF_PATH),
                   evaluate=expect_mapping(key_values, s.conf())),
+            Check(id="aud-05", title="Package files are verified against dpkg's checksums",
+                  rationale="A replaced binary or library (a rootkit's first step) shows in the journal.",
+                  expected=f"CRON_CHECK={s.package_check}", command=("cat", DEBSUMS_DEFAULTS),
+                  evaluate=expect_mapping(key_values, {"CRON_CHECK": s.package_check})),
         ]
 
 

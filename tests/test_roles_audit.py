@@ -115,3 +115,14 @@ def test_rules_file_travels_compressed_and_decodes_to_the_template() -> None:
     commands = document["runcmd"]
     assert commands.index(["augenrules", "--load"]) > max(
         i for i, c in enumerate(commands) if "/srv/bothost/data" in c)  # the watched directory exists first
+
+
+def test_package_files_are_checked_weekly() -> None:
+    s = AuditSettings()
+    changes = AuditRole().changes(s)
+    assert "debsums" in changes.packages
+    text = next(f.content for f in changes.files if f.path == "/etc/default/debsums")
+    check = checks(s)["aud-05"]
+    assert check.evaluate(CommandResult(0, text)).passed
+    stock = "# Defaults for debsums cron jobs\nCRON_CHECK=never\n"  # the package's own file
+    assert not check.evaluate(CommandResult(0, stock)).passed
