@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bothost.config import StackSpec
+from bothost.facts.system import key_values, unit_command
 from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role
 from bothost.templating import BANNER, render
-from roles.facts import describe, expect_mapping, expect_units, failed, key_values, unit_command
+from roles.expect import describe, expect_mapping, expect_units, failed
 
 RULES_PATH = "/etc/audit/rules.d/audit.rules"  # Debian's own rules file: ours replaces it, nothing merges in
 CONF_PATH = "/etc/audit/auditd.conf"
