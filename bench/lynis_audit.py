@@ -15,8 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bothost.cli.options import load_spec
 from bothost.deploy.rehearsal import demo_bot
+
+from bothost.cli.options import load_spec
 from bothost.rehearsal.flow import deploy_demo_bot
 from bothost.rehearsal.image import ensure_image, recipe_for_spec
 from bothost.rehearsal.session import running

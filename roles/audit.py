@@ -9,6 +9,7 @@ from bothost.config import StackSpec
 from bothost.facts.system import key_values, unit_command
 from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role
 from bothost.templating import BANNER, render
+from roles.bot.settings import SECRETS_DIR  # the bot's secret files and the deploy's digest key
 from roles.expect import describe, expect_mapping, expect_units, failed
 
 RULES_PATH = "/etc/audit/rules.d/audit.rules"  # Debian's own rules file: ours replaces it, nothing merges in
@@ -16,7 +17,6 @@ CONF_PATH = "/etc/audit/auditd.conf"
 # Directories some rules watch that only exist once containerd/dockerd ran: created before auditd loads its
 # rules at every boot (systemd-tmpfiles-setup runs before auditd.service), so the watches always attach.
 TMPFILES_PATH = "/etc/tmpfiles.d/bothost-audit.conf"
-SECRETS_DIR = "/etc/bothost/secrets"  # the bot's secret files and the deploy's digest key (roles/bot)
 DEBSUMS_DEFAULTS = "/etc/default/debsums"  # read by the debsums package's cron jobs
 UNITS = ("auditd.service", "acct.service")
 UNSET = "-1"  # how auditctl prints an unset login uid (4294967295): processes no person started

@@ -58,10 +58,18 @@ def hardened(s) -> dict:
             "NetworkMode": "default",
             "RestartPolicy": {"Name": "unless-stopped"},
             "LogConfig": {"Type": "journald"},
+            "PidMode": "",
+            "IpcMode": "private",
+            "UTSMode": "",
+            "UsernsMode": "",
+            "CgroupParent": "",
+            "Devices": [],
         },
         "Mounts": [
-            {"Destination": "/run/secrets", "Source": s.secrets_dir, "RW": False},
-            {"Destination": "/data", "Source": s.data_dir, "RW": True},
+            {"Type": "bind", "Destination": "/run/secrets", "Source": s.secrets_dir, "RW": False,
+             "Propagation": "rprivate"},
+            {"Type": "bind", "Destination": "/data", "Source": s.data_dir, "RW": True,
+             "Propagation": "rprivate"},
         ],
     }
 
@@ -117,6 +125,12 @@ def set_path(data: dict, path: str, value: object) -> dict:
         ("Config.Healthcheck", None, "bot-11"),
         ("HostConfig.LogConfig", {"Type": "json-file"}, "bot-12"),
         ("Config.StopTimeout", 10, "bot-13"),
+        ("HostConfig.PidMode", "host", "bot-20"),
+        ("HostConfig.IpcMode", "host", "bot-20"),
+        ("HostConfig.UTSMode", "host", "bot-20"),
+        ("HostConfig.UsernsMode", "host", "bot-20"),
+        ("HostConfig.CgroupParent", "/system.slice", "bot-20"),
+        ("HostConfig.Devices", [{"PathOnHost": "/dev/sda", "PathInContainer": "/dev/sda"}], "bot-20"),
         ("Mounts", [{"Destination": "/run/secrets", "Source": "/x", "RW": True}], "bot-14"),
         (
             "Mounts",
@@ -152,36 +166,36 @@ def test_missing_container_fails_with_docker_message() -> None:
     [
         (
             [
-                "/etc/bothost/secrets/bot 700 1000:1000 d",
-                "/etc/bothost/secrets/bot/exchange_api_key 400 1000:1000 f",
-                "/etc/bothost/secrets/bot/exchange_api_secret 400 1000:1000 f",
-                "/etc/bothost/secrets/bot/telegramToken 400 1000:1000 f",
+                "/etc/bothost/secrets/bot 700 10000:10000 d",
+                "/etc/bothost/secrets/bot/exchange_api_key 400 10000:10000 f",
+                "/etc/bothost/secrets/bot/exchange_api_secret 400 10000:10000 f",
+                "/etc/bothost/secrets/bot/telegramToken 400 10000:10000 f",
             ],
             True,
         ),
         (
             [
-                "/etc/bothost/secrets/bot 755 1000:1000 d",
-                "/etc/bothost/secrets/bot/exchange_api_key 400 1000:1000 f",
-                "/etc/bothost/secrets/bot/exchange_api_secret 400 1000:1000 f",
-                "/etc/bothost/secrets/bot/telegramToken 400 1000:1000 f",
+                "/etc/bothost/secrets/bot 755 10000:10000 d",
+                "/etc/bothost/secrets/bot/exchange_api_key 400 10000:10000 f",
+                "/etc/bothost/secrets/bot/exchange_api_secret 400 10000:10000 f",
+                "/etc/bothost/secrets/bot/telegramToken 400 10000:10000 f",
             ],
             False,
         ),
         (
             [
-                "/etc/bothost/secrets/bot 700 1000:1000 d",
-                "/etc/bothost/secrets/bot/exchange_api_key 644 1000:1000 f",
-                "/etc/bothost/secrets/bot/exchange_api_secret 400 1000:1000 f",
-                "/etc/bothost/secrets/bot/telegramToken 400 1000:1000 f",
+                "/etc/bothost/secrets/bot 700 10000:10000 d",
+                "/etc/bothost/secrets/bot/exchange_api_key 644 10000:10000 f",
+                "/etc/bothost/secrets/bot/exchange_api_secret 400 10000:10000 f",
+                "/etc/bothost/secrets/bot/telegramToken 400 10000:10000 f",
             ],
             False,
         ),
         (
             [
-                "/etc/bothost/secrets/bot 700 1000:1000 d",
-                "/etc/bothost/secrets/bot/exchange_api_key 400 1000:1000 f",
-                "/etc/bothost/secrets/bot/telegramToken 400 1000:1000 f",
+                "/etc/bothost/secrets/bot 700 10000:10000 d",
+                "/etc/bothost/secrets/bot/exchange_api_key 400 10000:10000 f",
+                "/etc/bothost/secrets/bot/telegramToken 400 10000:10000 f",
             ],
             False,
         ),
@@ -195,8 +209,8 @@ def test_secret_file_modes(lines: list[str], passed: bool) -> None:
 
 
 def test_exchange_files_are_required_only_with_an_exchange() -> None:
-    lines = "/etc/bothost/secrets/bot 700 1000:1000 d\n" + "".join(
-        f"/etc/bothost/secrets/bot/{n} 400 1000:1000 f\n"
+    lines = "/etc/bothost/secrets/bot 700 10000:10000 d\n" + "".join(
+        f"/etc/bothost/secrets/bot/{n} 400 10000:10000 f\n"
         for n in ("apiPassword", "configPassword", "telegramToken")
     )
     for exchange, passed in ((True, False), (False, True)):
@@ -244,8 +258,9 @@ def test_first_boot_prepares_directories_without_secrets() -> None:
     spec = make_spec(bot={"image": f"me/bot@{DIGEST}"}, botSecrets={"telegramToken": "tg-secret-value"})
     document = compose(spec, RenderContext())
     commands = [c for c in document["runcmd"] if c[:1] == ["install"]]
-    assert ["install", "-d", "-m", "0700", "-o", "1000", "-g", "1000", "/etc/bothost/secrets/bot"] in commands
-    assert ["install", "-d", "-m", "0750", "-o", "1000", "-g", "1000", "/srv/bothost/data"] in commands
+    owner = ["-o", "10000", "-g", "10000"]
+    assert ["install", "-d", "-m", "0700", *owner, "/etc/bothost/secrets/bot"] in commands
+    assert ["install", "-d", "-m", "0750", "-o", "10000", "-g", "10000", "/srv/bothost/data"] in commands
     assert "tg-secret-value" not in json.dumps(document)
     ids = [c.id for c in role_checks(spec, RenderContext()) if c.id.startswith("bot-")]
-    assert ids == [f"bot-{n:02d}" for n in range(1, 17)]
+    assert ids == [f"bot-{n:02d}" for n in (*range(1, 17), 18, 19, 20)]  # bot-17 is freqtrade's

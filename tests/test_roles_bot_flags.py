@@ -61,7 +61,7 @@ ALWAYS = [
             settings(),
             [
                 *ALWAYS,
-                ("--user", "1000:1000"),
+                ("--user", "10000:10000"),
                 ("--pids-limit", "512"),
                 ("--memory", str(1024**3)),
                 ("--memory-swap", str(1024**3)),
@@ -87,11 +87,12 @@ ALWAYS = [
             settings("freqtrade"),
             [
                 *ALWAYS,
-                ("--user", "1000:1000"),
+                ("--user", "10000:10000"),
                 ("--publish", "127.0.0.1:8080:8080/tcp"),
                 ("--mount", "type=bind,source=/srv/bothost/data,target=/freqtrade/user_data"),
                 ("--env", "FT_APP_ENV=bothost"),  # no `sudo chown` attempt (fails under no-new-privileges)
                 ("--health-start-period", "300s"),
+                ("--env", "HOME=/home/ftuser"),  # where the image's Python packages are, as another uid
             ],
             ["--entrypoint"],
         ),

@@ -1,4 +1,4 @@
-"""The checks that prove the bot's container on a live host (bot-01..17), read from its BotSettings."""
+"""The checks that prove the bot's container on a live host (bot-01..20), read from its BotSettings."""
 
 from __future__ import annotations
 
@@ -6,6 +6,13 @@ from collections.abc import Callable
 
 from bothost.facts.docker import inspect_container_argv
 from bothost.role import Check, CommandResult, Outcome
+from roles.bot.identity import (
+    BOT_IDENTITY_SCRIPT,
+    DATA_DIR_SCRIPT,
+    data_dir_owned,
+    isolated,
+    uid_is_no_account,
+)
 from roles.bot.parsers import (
     capabilities,
     inspect_field,
@@ -18,7 +25,13 @@ from roles.bot.parsers import (
     security_options,
     user_is,
 )
-from roles.bot.settings import FREQTRADE_PRIVATE_CONFIG, SECRET_FILE_MODE, SECRETS_MOUNT, BotSettings
+from roles.bot.settings import (
+    DATA_ROOT,
+    FREQTRADE_PRIVATE_CONFIG,
+    SECRET_FILE_MODE,
+    SECRETS_MOUNT,
+    BotSettings,
+)
 from roles.bot.stop_path import stop_path_check
 
 # Runs on the host as root: counts secret values found in `docker inspect` or any process's command line,
@@ -196,6 +209,30 @@ def bot_checks(s: BotSettings) -> list[Check]:
             no_secret_found,
         ),
         *stop_path_checks(s),
+        _check(
+            "bot-18",
+            "The bot's uid and gid belong to no host account (CIS 2.9's compensation, 4.1)",
+            "An escape from the container, or a file the bot writes, is not one step from the admin's sudo.",
+            user_expected if s.runs_as_root else f"{s.file_owner}, no account",
+            ("python3", "-c", BOT_IDENTITY_SCRIPT, s.container),
+            uid_is_no_account(s.user),
+        ),
+        _check(
+            "bot-19",
+            f"Data directory under {DATA_ROOT}, owned by the bot, never a symlink (CIS 5.6)",
+            "The bot owns its own state and nothing else: not /etc, a home or a log directory.",
+            f"{DATA_ROOT} root 0755; {s.data_dir} a directory owned by {s.file_owner}",
+            ("python3", "-c", DATA_DIR_SCRIPT, DATA_ROOT, s.data_dir),
+            data_dir_owned(DATA_ROOT, s.data_dir, s.file_owner),
+        ),
+        _check(
+            "bot-20",
+            "No shared namespaces, devices or mount propagation (CIS 5.16-5.18, 5.20, 5.21, 5.25, 5.31)",
+            "The bot sees only its own processes, hostname, IPC, devices and mounts.",
+            "private namespaces, no devices, no propagation",
+            inspect,
+            isolated,
+        ),
     ]
 
 

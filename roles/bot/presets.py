@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from bothost.config.bot import BotSpec
 from roles.bot import freqtrade
-from roles.bot.settings import FREQTRADE_PRIVATE_CONFIG, SECRETS_MOUNT, BotSettings, Mount
+from roles.bot.settings import BOT_UID, FREQTRADE_PRIVATE_CONFIG, SECRETS_MOUNT, BotSettings, Mount
+
+BOT_USER = f"{BOT_UID}:{BOT_UID}"
 
 
 def bot_settings(bot: BotSpec, *, exchange: bool = True) -> BotSettings:
@@ -31,10 +33,13 @@ def bot_settings(bot: BotSpec, *, exchange: bool = True) -> BotSettings:
 
 
 def _freqtrade(bot: BotSpec) -> dict[str, object]:
-    """freqtradeorg/freqtrade: runs as ftuser (1000); user_data is its only writable directory."""
+    """freqtradeorg/freqtrade as the bot uid, not the image's ftuser (1000, the admin's uid on the host);
+    user_data is its only writable directory."""
     user_data = freqtrade.USER_DATA
     return {
-        "user": "1000:1000",
+        "user": BOT_USER,
+        # The image installs freqtrade with `pip install --user` under ftuser's home: Python finds it
+        # through HOME (docker sets HOME=/ for a uid the image does not know). Read-only, like the rest.
         "data_mounts": (Mount(bot.data_dir, user_data, False),),
         "entrypoint": None,  # the image's: freqtrade
         "args": (
@@ -46,7 +51,7 @@ def _freqtrade(bot: BotSpec) -> dict[str, object]:
             "--db-url",
             f"sqlite:///{user_data}/tradesv3.sqlite",
         ),
-        "env": freqtrade.APP_ENV,
+        "env": (*freqtrade.APP_ENV, ("HOME", "/home/ftuser")),
         "extra_secrets": (FREQTRADE_PRIVATE_CONFIG,),
         "exchange_files": False,  # the exchange key travels inside the private config file
         "health_cmd": freqtrade.health_cmd(),
@@ -76,9 +81,9 @@ def _hummingbot(bot: BotSpec) -> dict[str, object]:
 
 
 def _generic(bot: BotSpec) -> dict[str, object]:
-    """Any image: uid 1000 unless configured, data at /data, secrets at /run/secrets/<name>."""
+    """Any image: the bot uid unless configured, data at /data, secrets at /run/secrets/<name>."""
     return {
-        "user": bot.user or "1000:1000",
+        "user": bot.user or BOT_USER,
         "data_mounts": (Mount(bot.data_dir, "/data", False),),
         "entrypoint": None,
         "args": None,

@@ -13,6 +13,13 @@ HMAC_KEY_PATH = f"{SECRETS_DIR}/deploy-hmac.key"  # root 0600; keys the secret d
 SECRET_FILE_MODE = "0400"  # the bot only reads its secrets
 DATA_DIR_MODE = "0750"  # the bot's own state: its user only, its group may read
 ROOT_DIRS = ((SECRETS_DIR, "0700", "0:0"),)  # present with or without a bot
+# Every bot's data lives below this root-owned directory (bothost:bot.dataDir is checked against it), so a
+# data directory can never be /etc, a home or a log directory that the container would then own.
+DATA_ROOT = "/srv/bothost"
+DATA_ROOT_MODE = "0755"  # root's; the bot may traverse it to reach its own directory
+# The uid and gid the bot runs as unless its image needs another: no host account has them (not the admin,
+# 1000, nor a system account), so an escape or a file the bot writes belongs to nobody on the host.
+BOT_UID = 10000
 # Creates the 32-byte HMAC key once (an existing key is kept, so deploys and first boot agree on it).
 CREATE_HMAC_KEY = 'umask 077; [ -s "$1" ] || head -c 32 /dev/urandom > "$1"'
 
@@ -77,6 +84,7 @@ class BotSettings:
         return [
             *ROOT_DIRS,
             (self.secrets_dir, "0700", self.file_owner),
+            (DATA_ROOT, DATA_ROOT_MODE, "0:0"),
             *((path, DATA_DIR_MODE, self.file_owner) for path in (self.data_dir, *self.mount_sources())),
         ]
 

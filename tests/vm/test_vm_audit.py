@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from bothost.remote import wait_for_ssh
 
 pytestmark = pytest.mark.vm
