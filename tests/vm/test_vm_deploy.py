@@ -98,8 +98,8 @@ def test_bot_lifecycle_on_the_vm(vm, images) -> None:
             ).stdout.split("\n")
             assert stat[:3] == [
                 "/etc/bothost/secrets 700 0:0",
-                "/etc/bothost/secrets/bot 700 1000:1000",
-                "/etc/bothost/secrets/bot/exchange_api_secret 400 1000:1000",
+                "/etc/bothost/secrets/bot 700 10000:10000",
+                "/etc/bothost/secrets/bot/exchange_api_secret 400 10000:10000",
             ]
             bot_log = (
                 remote.run(["docker", "logs", "bothost-bot"]).stderr
