@@ -9,7 +9,7 @@ from bothost.config import StackSpec
 from bothost.facts.system import unit_command
 from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role
 from bothost.templating import render
-from roles.expect import Parser, expect_units, failed
+from roles.expect import Parser, expect_units, failed, json_object
 
 DAEMON_JSON = "/etc/docker/daemon.json"
 DOCKER_SOCKET = "/var/run/docker.sock"
@@ -158,14 +158,10 @@ class DockerRole(Role):
 
 def _json(result: CommandResult, part: str) -> tuple[dict | None, Outcome | None]:
     """One part ("info", "bridge") of DOCKER_STATE's output, or the failing Outcome."""
-    failure = failed(result)
+    value, failure = json_object(result)
     if failure:
         return None, failure
-    try:
-        value = json.loads(result.stdout)
-    except ValueError:
-        return None, Outcome(False, f"not JSON: {result.stdout.strip()[:100]}")
-    value = value.get(part) if isinstance(value, dict) else None
+    value = value.get(part)
     if not isinstance(value, dict):
         return None, Outcome(False, f"no JSON object {part!r}: {result.stdout.strip()[:100]}")
     return value, None

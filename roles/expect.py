@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 
 from bothost.facts.system import key_values, unit_states
@@ -16,6 +17,20 @@ def failed(result: CommandResult) -> Outcome | None:
         return None
     text = (result.stderr.strip() or result.stdout.strip())[:200]
     return Outcome(False, f"exit {result.exit_status}" + (f": {text}" if text else ""))
+
+
+def json_object(result: CommandResult) -> tuple[dict | None, Outcome | None]:
+    """The command's stdout as a JSON object, or the failing Outcome (command failed, not JSON, no object)."""
+    failure = failed(result)
+    if failure:
+        return None, failure
+    try:
+        value = json.loads(result.stdout)
+    except ValueError:
+        return None, Outcome(False, f"not JSON: {result.stdout.strip()[:100]}")
+    if not isinstance(value, dict):
+        return None, Outcome(False, f"not a JSON object: {result.stdout.strip()[:100]}")
+    return value, None
 
 
 def expect_property(name: str, expected: str) -> Parser:

@@ -3,11 +3,9 @@ container shares no namespace, device or mount propagation with the host (bot-17
 
 from __future__ import annotations
 
-import json
-
 from bothost.role import CommandResult, Outcome
 from roles.bot.parsers import inspected
-from roles.expect import Parser, failed
+from roles.expect import Parser, json_object
 
 # Runs on the host as root: the uid and gid the container's main process really has (the kernel's view,
 # not the image's), and the host account and group that own those ids, if any.
@@ -56,24 +54,13 @@ json.dump({"root": seen(root), "data": seen(data), "resolved": os.path.realpath(
 """
 
 
-def _document(result: CommandResult) -> tuple[dict | None, Outcome | None]:
-    failure = failed(result)
-    if failure:
-        return None, failure
-    try:
-        value = json.loads(result.stdout)
-    except ValueError:
-        return None, Outcome(False, f"not JSON: {result.stdout.strip()[:100]}")
-    return (value, None) if isinstance(value, dict) else (None, Outcome(False, "not a JSON object"))
-
-
 def uid_is_no_account(user: str | None) -> Parser:
     """Parser of BOT_IDENTITY_SCRIPT: the process runs as the configured ids, and no host account or group
     has them (root only where the preset needs it, and then reported as such)."""
     expected_uid, expected_gid = (0, 0) if user is None else (int(x) for x in user.split(":"))
 
     def evaluate(result: CommandResult) -> Outcome:
-        seen, failure = _document(result)
+        seen, failure = json_object(result)
         if failure:
             return failure
         uids, gids = set(seen.get("uids") or []), set(seen.get("gids") or [])
@@ -97,7 +84,7 @@ def data_dir_owned(root: str, data_dir: str, owner: str) -> Parser:
     uid, gid = (int(x) for x in owner.split(":"))
 
     def evaluate(result: CommandResult) -> Outcome:
-        seen, failure = _document(result)
+        seen, failure = json_object(result)
         if failure:
             return failure
         root_seen, data_seen, resolved = seen.get("root"), seen.get("data"), seen.get("resolved")
