@@ -53,6 +53,7 @@ def test_rules_file_and_check_agree_and_cite_every_docker_item() -> None:
     rules = rendered_rules(s)
     assert rules == [rule.text for rule in s.rules()]
     assert len(rules) == len(set(rules))
+    assert render("audit/audit.rules.j2", s=s).splitlines()[-1] == "-e 1"  # else the kernel records nothing
     assert checks(s)["aud-03"].evaluate(CommandResult(0, "\n".join(rules) + "\n")).passed
     text = render("audit/audit.rules.j2", s=s)
     for item, path in DOCKER_BENCH_PATHS.items():
