@@ -44,6 +44,8 @@ class AuditSettings:
     backlog: int = 8192  # kernel event buffer while auditd is busy (Debian's default; survives bursts)
     backlog_wait_ms: int = 60000  # how long a burst may block before events are dropped (Debian's default)
     failure_mode: int = 1  # on a lost event: printk, never panic a trading host
+    # 1: auditing on (auditd leaves it off); not 2 (locked until reboot): first boot loads the rules twice.
+    enabled: int = 1
     max_log_file: int = 25  # MB per audit log file
     num_logs: int = 8  # files kept: the audit log never exceeds 200 MB
     max_log_file_action: str = "ROTATE"  # rotate, never stop logging or halt the host
@@ -157,7 +159,7 @@ class AuditRole(Role):
                   command=unit_command(*UNITS), evaluate=expect_units(states)),
             Check(id="aud-02", title="The kernel audits, and auditd receives its events",
                   rationale="Rules only record anything while auditing is enabled and a daemon listens.",
-                  expected=f"enabled 1, auditd registered, failure {s.failure_mode}, "
+                  expected=f"enabled {s.enabled}, auditd registered, failure {s.failure_mode}, "
                            f"backlog_limit {s.backlog}",
                   command=("auditctl", "-s"), evaluate=audit_status(s)),
             Check(id="aud-03", title="Loaded audit rules = rendered rules (CIS Docker 1.1.3-1.1.18)",
@@ -188,7 +190,7 @@ def audit_status(s: AuditSettings):
         enabled, pid = status.get("enabled", "?"), status.get("pid", "0")
         actual = (f"enabled {enabled}, pid {pid}, failure {status.get('failure', '?')}, "
                   f"backlog_limit {status.get('backlog_limit', '?')}")
-        passed = (enabled in ("1", "2") and pid.isdigit() and int(pid) > 0
+        passed = (enabled == str(s.enabled) and pid.isdigit() and int(pid) > 0
                   and status.get("failure") == str(s.failure_mode)
                   and status.get("backlog_limit") == str(s.backlog))
         return Outcome(passed, actual)
