@@ -15,9 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bothost.deploy.rehearsal import demo_bot
-
 from bothost.cli.options import load_spec
+from bothost.rehearsal.demo_bot import demo_bot
 from bothost.rehearsal.flow import deploy_demo_bot
 from bothost.rehearsal.image import ensure_image, recipe_for_spec
 from bothost.rehearsal.session import running

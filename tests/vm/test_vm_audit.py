@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from bothost.remote import wait_for_ssh
+
+from bothost.host import connect
 
 pytestmark = pytest.mark.vm
 
@@ -22,7 +23,7 @@ def _search(remote, *criteria: str, wanted: str, timeout: float = 30.0) -> str:
 
 def test_a_change_to_dockers_config_is_recorded_with_the_admins_login(vm) -> None:
     marker = f"/etc/docker/audit-test-{time.time_ns()}"
-    with wait_for_ssh(vm.target, timeout=60) as remote:
+    with connect(vm.target, wait=60) as remote:
         try:
             remote.check(["touch", marker])
             records = _search(remote, "--key", "docker", "--file", marker, wanted=marker)
@@ -33,7 +34,7 @@ def test_a_change_to_dockers_config_is_recorded_with_the_admins_login(vm) -> Non
 
 
 def test_a_root_command_by_a_person_is_recorded(vm) -> None:
-    with wait_for_ssh(vm.target, timeout=60) as remote:
+    with connect(vm.target, wait=60) as remote:
         remote.check(["id", "-u"])  # as root through sudo
         records = _search(remote, "--key", "root-commands", "--executable", "/usr/bin/id", wanted="id -u")
     assert "proctitle=id -u" in records and f"auid={vm.target.user}" in records
