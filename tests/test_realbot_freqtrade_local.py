@@ -42,9 +42,9 @@ def rootfs() -> Path:
     return rootfs_path(ensure_bot_image(FREQTRADE_RECIPE))
 
 
-def owned_dir(path: Path) -> Path:
+def owned_dir(path: Path, owner: tuple[int, int]) -> Path:
     path.mkdir(parents=True, exist_ok=True)
-    os.chown(path, 1000, 1000)
+    os.chown(path, *owner)
     return path
 
 
@@ -52,15 +52,17 @@ def test_real_freqtrade_trades_reports_its_loop_and_cancels_on_sigterm(rootfs: P
     from bothost.rehearsal.freqtrade_image import FREQTRADE_RECIPE
 
     fake = BinanceSpot(KEY, SECRET)
-    data, secrets_dir, scratch = (owned_dir(tmp_path / d) for d in ("data", "secrets", "tmp"))
-    write_freqtrade_files(data, fake.door(HOST_IP))
-    for path in data.rglob("*"):
-        os.chown(path, 1000, 1000)
     settings = bot_settings(
         parse_bot(
             RawConfig({"bothost:bot": {"preset": "freqtrade"}, "bothost:botSecrets": {"apiPassword": "set"}})
         )
     )
+    uid, gid = settings.user.split(":")  # the preset's bot uid, which no host account has
+    owner = (int(uid), int(gid))
+    data, secrets_dir, scratch = (owned_dir(tmp_path / d, owner) for d in ("data", "secrets", "tmp"))
+    write_freqtrade_files(data, fake.door(HOST_IP))
+    for path in data.rglob("*"):
+        os.chown(path, *owner)
     files = secret_files(
         settings,
         BotSecrets(Credentials(Secret(KEY), Secret(SECRET)), bot={"apiPassword": Secret(API_PASSWORD)}),
@@ -72,13 +74,13 @@ def test_real_freqtrade_trades_reports_its_loop_and_cancels_on_sigterm(rootfs: P
             document["api_server"]["listen_ip_address"] = "127.0.0.1"
             content = json.dumps(document)
         (secrets_dir / name).write_text(content)
-        os.chown(secrets_dir / name, 1000, 1000)
+        os.chown(secrets_dir / name, *owner)
         (secrets_dir / name).chmod(0o400)
     mounts = {freqtrade.USER_DATA: data, "/run/secrets": secrets_dir, "/tmp": scratch}
     argv = ["freqtrade", *settings.args]
     log = (tmp_path / "freqtrade.log").open("w")
     bot = subprocess.Popen(
-        chroot_argv(rootfs, FREQTRADE_RECIPE, mounts, argv, dict(settings.env)),
+        chroot_argv(rootfs, FREQTRADE_RECIPE, mounts, argv, dict(settings.env), settings.user),
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -87,13 +89,14 @@ def test_real_freqtrade_trades_reports_its_loop_and_cancels_on_sigterm(rootfs: P
         order = fake.placed()[0]
         assert (order.symbol, order.side) == ("BTCUSDT", "BUY") and float(order.price) < 60000
         assert fake.open_orders() and fake.unhandled == []
+        as_bot = {"env": dict(settings.env), "user": settings.user}
         health = ["/bin/sh", "-c", settings.health_cmd]
-        assert run_in(rootfs, FREQTRADE_RECIPE, mounts, health).returncode == 0
+        assert run_in(rootfs, FREQTRADE_RECIPE, mounts, health, **as_bot).returncode == 0
         # A stopped trading loop (its API thread still answers /ping) fails the check once it is stale.
         api_post("/api/v1/stop")
         time.sleep(12)
         quick = ["/bin/sh", "-c", freqtrade.health_cmd(stale_after=10)]
-        stale = run_in(rootfs, FREQTRADE_RECIPE, mounts, quick)
+        stale = run_in(rootfs, FREQTRADE_RECIPE, mounts, quick, **as_bot)
         assert stale.returncode != 0 and "trading loop not running" in stale.stderr
         api_post("/api/v1/start")
         started = time.monotonic()

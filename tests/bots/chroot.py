@@ -20,8 +20,11 @@ def chroot_argv(
     mounts: dict[str, Path],
     argv: list[str],
     env: dict[str, str] | None = None,
+    user: str | None = None,
 ) -> list[str]:
-    """unshare + mount + chroot --userspec + env -i: argv runs like `docker run` would run it."""
+    """unshare + mount + chroot --userspec + env -i: argv runs like `docker run` would run it.
+
+    user is the container's uid:gid when the preset overrides the image's user (docker run --user)."""
     steps = [["mount", "-t", "proc", "proc", str(rootfs / "proc")]]
     for target, source in mounts.items():
         point = rootfs / target.lstrip("/")
@@ -30,7 +33,7 @@ def chroot_argv(
     variables = dict(recipe.env) | {"HOME": f"/home/{recipe.user}"} | (env or {})
     run = [
         "chroot",
-        f"--userspec={recipe.uid}:{recipe.gid}",
+        f"--userspec={user or f'{recipe.uid}:{recipe.gid}'}",
         str(rootfs),
         "/usr/bin/env",
         "-i",
@@ -53,11 +56,17 @@ def can_chroot() -> bool:
 
 
 def run_in(
-    rootfs: Path, recipe: BotImageRecipe, mounts: dict[str, Path], argv: list[str], timeout: float = 60
+    rootfs: Path,
+    recipe: BotImageRecipe,
+    mounts: dict[str, Path],
+    argv: list[str],
+    timeout: float = 60,
+    env: dict[str, str] | None = None,
+    user: str | None = None,
 ) -> subprocess.CompletedProcess:
     """Run argv to completion in the image's rootfs; output captured."""
     return subprocess.run(
-        chroot_argv(rootfs, recipe, mounts, argv),
+        chroot_argv(rootfs, recipe, mounts, argv, env, user),
         capture_output=True,
         text=True,
         timeout=timeout,
