@@ -25,6 +25,7 @@ def _stack_file(tmp_path: Path, base: str) -> Path:
         {
             "bothost:exchange": "kucoin",
             "bothost:exchangeApiBase": base,
+            "bothost:allowLocalApiBase": True,  # the fake exchange listens on loopback, over http
             "bothost:exchangeApiKey": {"secure": "v1:AAAA"},
             "bothost:exchangeApiSecret": {"secure": "v1:BBBB"},
             "bothost:exchangePassphrase": {"secure": "v1:CCCC"},

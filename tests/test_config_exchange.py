@@ -70,12 +70,13 @@ def test_invalid_values_name_key_and_fix(values: dict, key: str, problem: str) -
 
 
 @pytest.mark.parametrize(
-    "base", ["http://127.0.0.1:8080", "http://10.0.2.2:9000", "https://testnet.binance.vision"]
+    ("base", "local"),
+    [("http://127.0.0.1:8080", True), ("http://10.0.2.2:9000", True),
+     ("https://testnet.binance.vision", False)],
 )
-def test_api_base_override(base: str) -> None:
-    spec = parse_exchange(
-        RawConfig({"bothost:exchange": "binance", **KEYS, "bothost:exchangeApiBase": base + "/"})
-    )
+def test_api_base_override(base: str, local: bool) -> None:
+    values = {"bothost:exchange": "binance", **KEYS, "bothost:exchangeApiBase": base + "/"}
+    spec = parse_exchange(RawConfig({**values, **({"bothost:allowLocalApiBase": True} if local else {})}))
     assert spec.api_base == base
 
 

@@ -18,7 +18,8 @@ from bothost.rehearsal.demo_image import write_demo_image
 
 EXCHANGE_SECRET = "exchange-secret-from-env-31337"
 TELEGRAM = "telegram-token-from-env-4242"
-TARGET = ["--host", "127.0.0.1", "--port", "2222", "--host-key", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA"]
+TARGET = ["--host", "127.0.0.1", "--port", "2222", "--host-key",
+          "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHM8p2zW3ZlsbqQcNq2BNa0RDk8vg9k3Jw+VslVkRqDs"]
 
 
 @pytest.mark.parametrize("verb", ["deploy", "status", "logs", "stop"])

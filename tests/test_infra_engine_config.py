@@ -67,3 +67,27 @@ def test_config_from_the_environment_bag(monkeypatch) -> None:
     assert "bothost:sshPrt" in engine_keys()
     with pytest.raises(ConfigError, match="did you mean bothost:sshPort"):
         read_spec()
+
+
+@pytest.mark.parametrize("secrets", [
+    "SENTINEL-bot-secret",  # not JSON at all
+    '{"telegramToken": "SENTINEL-bot-secret"',  # truncated JSON
+    '["SENTINEL-bot-secret"]',  # a list
+    '{"bad name": "SENTINEL-bot-secret"}',
+    '{"1": "SENTINEL-bot-secret", "telegram_token": "x", "telegramToken": "y"}',
+], ids=["text", "truncated", "list", "bad-name", "same-variable"])
+def test_malformed_bot_secrets_never_reach_the_engine_output(engine, secrets: str) -> None:
+    """`pulumi up` prints the error in the engine's output (and a CI preview comment): never the value."""
+    engine({**BASE, "bothost:bot": json.dumps({"image": "busybox"}), "bothost:botSecrets": secrets})
+    with pytest.raises(ConfigError) as caught:
+        read_spec()
+    assert caught.value.key.startswith("bothost:botSecrets")
+    assert "SENTINEL" not in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_plain_key_material_is_refused_on_the_engine_path(engine) -> None:
+    engine({**BASE, "bothost:bot": json.dumps({"image": "busybox"}),
+            "bothost:botSecrets": json.dumps({"telegramToken": "SENTINEL-bot-secret"})}, secret_keys=())
+    with pytest.raises(ConfigError, match="plain text") as caught:
+        read_spec()
+    assert "SENTINEL" not in str(caught.value)

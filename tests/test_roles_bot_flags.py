@@ -97,13 +97,13 @@ ALWAYS = [
             ["--entrypoint"],
         ),
         (
-            settings("hummingbot", dataDir="/srv/hb"),
+            settings("hummingbot", dataDir="/srv/bothost/hb"),
             [
                 *ALWAYS,
                 ("--entrypoint", "/bin/bash"),
-                ("--mount", "type=bind,source=/srv/hb/conf,target=/home/hummingbot/conf"),
-                ("--mount", "type=bind,source=/srv/hb/logs,target=/home/hummingbot/logs"),
-                ("--mount", "type=bind,source=/srv/hb/data,target=/home/hummingbot/data"),
+                ("--mount", "type=bind,source=/srv/bothost/hb/conf,target=/home/hummingbot/conf"),
+                ("--mount", "type=bind,source=/srv/bothost/hb/logs,target=/home/hummingbot/logs"),
+                ("--mount", "type=bind,source=/srv/bothost/hb/data,target=/home/hummingbot/data"),
             ],
             ["--user", "--publish"],
         ),

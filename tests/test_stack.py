@@ -8,12 +8,15 @@ import stat
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bothost.errors import BothostError
 from bothost.stack import parse_outputs, read_outputs
 
 ED = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHM8p2zW3ZlsbqQcNq2BNa0RDk8vg9k3Jw+VslVkRqDs"
-RSA = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7"
+RSA = rsa.generate_private_key(public_exponent=65537, key_size=3072).public_key().public_bytes(
+    serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()  # --host-key checks it
 
 
 def fake_pulumi(bin_dir: Path, stdout: str, status: int = 0) -> Path:

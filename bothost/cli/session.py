@@ -28,11 +28,24 @@ def target_options(command: Callable) -> Callable:
         click.option("--user", help="Admin user (default: stack output adminUser, else bothost:adminUser)."),
         click.option("--identity", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="Private key file (default: SSH agent and ~/.ssh keys)."),
-        click.option("--host-key", "host_keys", multiple=True, metavar="LINE",
+        click.option("--host-key", "host_keys", multiple=True, metavar="LINE", callback=_check_host_keys,
                      help="Pinned host public key line, repeatable (default: stack output hostPublicKeys)."),
     ]):
         command = option(command)
     return command
+
+
+def _check_host_keys(ctx: click.Context, param: click.Parameter, lines: tuple[str, ...]) -> tuple[str, ...]:
+    """Refuse a malformed --host-key with one line, before anything connects."""
+    from bothost.config.sshkeys import host_key_problem
+    from bothost.errors import printable
+
+    for line in lines:
+        problem = host_key_problem(line)
+        if problem:
+            raise click.BadParameter(f'"{printable(line, 60)}": {problem}. Fix: pass one line of '
+                                     "`pulumi stack output hostPublicKeys`, e.g. 'ssh-ed25519 AAAA...'")
+    return lines
 
 
 def connect_host(target: Target) -> Host:

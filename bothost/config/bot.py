@@ -6,53 +6,35 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from bothost.config.bot_secrets import SECRETS_KEY, parse_bot_secrets
+from bothost.config.bot_values import argv_list, check_text, env_pairs
 from bothost.config.host import NS
+from bothost.config.image_ref import image_problem
+from bothost.config.paths import BOT_DATA_ROOT, data_dir_problem
 from bothost.config.raw import Encrypted, RawConfig
+from bothost.config.uids import BOT_UIDS, DEFAULT_BOT_UID, bot_id_problem
 from bothost.errors import ConfigError
 from bothost.secret import Secret
 
 BOT_KEY = f"{NS}:bot"
-SECRETS_KEY = f"{NS}:botSecrets"
 PRESETS = ("freqtrade", "hummingbot", "generic")
 DEFAULT_IMAGES = {
     "freqtrade": "freqtradeorg/freqtrade:stable",
     "hummingbot": "hummingbot/hummingbot:latest",
 }
-DEFAULT_DATA_DIR = "/srv/bothost/data"
+DEFAULT_DATA_DIR = f"{BOT_DATA_ROOT}/data"
 DEFAULT_GRACE = 90  # seconds: time for the bot to cancel open orders after SIGTERM
 DEFAULT_MEMORY = "1g"
 # Presets whose software documents more: Freqtrade asks for 2GB RAM (https://www.freqtrade.io/en/stable/,
 # "Hardware requirements"); pandas frames of many pairs plus ccxt's markets grow past 1g.
 PRESET_MEMORY = {"freqtrade": "2g"}
 DEFAULT_CPUS = 1.0
-# Names an env var must not have: such values belong in bothost:botSecrets (files, not `docker inspect`).
-SECRET_LIKE = re.compile(r"(KEY|SECRET|TOKEN|PASS(WORD|PHRASE)?|PRIVATE)", re.IGNORECASE)
-# Freqtrade reads FREQTRADE__SECTION__KEY env vars and lets them override every config file, bothost's
-# private one included (https://www.freqtrade.io/en/stable/configuration/#environment-variables). These
-# config paths carry bothost's safety settings: cancel orders on stop, the API on loopback with its
-# credentials (the health check uses them), the trading loop running, the key bothost audits and rotates.
-FREQTRADE_ENV_PREFIX = "FREQTRADE__"
-FREQTRADE_PROTECTED = {
-    "cancel_open_orders_on_exit": "a stop or redeploy would leave the bot's orders open on the exchange",
-    "initial_state": "bothost starts the trading loop (running); its health check needs it",
-    "api_server": "bothost writes the API's listen address, port and credentials (loopback, SSH tunnel)",
-    "exchange__key": "the exchange key must be the one bothost audits and rotates",
-    "exchange__secret": "the exchange key must be the one bothost audits and rotates",
-    "exchange__password": "the exchange key must be the one bothost audits and rotates",
-    "exchange__uid": "the exchange key must be the one bothost audits and rotates",
-}
-# Secret names bothost writes itself from the exchange keys; botSecrets may not reuse them.
+MAX_MEMORY = 256 * 1024**3  # more than the largest Hetzner cloud server has
 # Bot secrets a preset cannot run without (name -> what it is for).
 REQUIRED_SECRETS = {
     "freqtrade": {"apiPassword": "the password of freqtrade's REST API (reached through an SSH tunnel)"},
     "hummingbot": {"configPassword": "hummingbot's CONFIG_PASSWORD, which decrypts its connector keys"},
 }
-RESERVED_SECRET_NAMES = (
-    "exchange_api_key",
-    "exchange_api_secret",
-    "exchange_passphrase",
-    "config-private.json",
-)
 
 # Every key this module reads, with its one-line documentation (fields are documented in BOT_FIELDS).
 BOT_KEYS: dict[str, str] = {
@@ -68,26 +50,22 @@ BOT_FIELDS: dict[str, str] = {
     "command": "Entrypoint override as a list (default: the image's or the preset's).",
     "args": "Arguments as a list (default: the image's or the preset's).",
     "env": "Non-secret environment variables (object); secret-looking names are refused.",
-    "user": "uid:gid the container runs as (generic only; default 1000:1000; root is refused).",
+    "user": f"uid:gid the container runs as (generic only), each from {BOT_UIDS.start} to "
+    f"{BOT_UIDS.stop - 1}: ids no host login or system account has.",
     "stopGracePeriod": f"Seconds between SIGTERM and SIGKILL on stop (default {DEFAULT_GRACE}), so the bot "
     "can cancel its open orders.",
     "memory": f"Memory limit, e.g. 512m or 2g (default {DEFAULT_MEMORY}; "
     f"freqtrade {PRESET_MEMORY['freqtrade']}, as its docs ask).",
     "cpus": f"CPU limit in cores, e.g. 0.5 (default {DEFAULT_CPUS}).",
-    "dataDir": f"Host directory for the bot's writable data (default {DEFAULT_DATA_DIR}).",
+    "dataDir": f"Host directory for the bot's writable data, under {BOT_DATA_ROOT}/ "
+    f"(default {DEFAULT_DATA_DIR}).",
     "files": "Local directory of the bot's own files (freqtrade: config.json, strategies/), synced into "
     "dataDir on every deploy; a changed file restarts the bot gracefully. Secrets stay out (bothost "
     "delivers them).",
     "healthCmd": "Shell command run in the container to prove health (default: the preset's; for generic, "
     "/tmp/heartbeat must hold a Unix time less than 30 s old).",
 }
-_IMAGE_REF = re.compile(
-    r"(?:[a-z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*"
-    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?"
-)
-_SECRET_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")  # a file name, and part of an env variable name
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_SIZE = re.compile(r"([0-9]+)([kmg]?)b?", re.IGNORECASE)
+_SIZE = re.compile(r"([0-9]{1,15})([kmg]?)b?", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
 
@@ -138,7 +116,7 @@ def parse_bot(raw: RawConfig) -> BotSpec | None:
     if unknown:
         raise ConfigError(
             f"{BOT_KEY}.{unknown[0]}",
-            value[unknown[0]],
+            "(set)",
             "unknown bot field",
             f"use one of {', '.join(BOT_FIELDS)}",
         )
@@ -150,7 +128,7 @@ def parse_bot(raw: RawConfig) -> BotSpec | None:
             f"unknown preset; expected one of {', '.join(PRESETS)}",
             f"pulumi config set --path '{BOT_KEY}.preset' generic",
         )
-    secrets = _secrets(raw)
+    secrets = parse_bot_secrets(raw)
     for name, purpose in REQUIRED_SECRETS.get(preset, {}).items():
         if name not in dict(secrets):
             raise ConfigError(
@@ -162,16 +140,16 @@ def parse_bot(raw: RawConfig) -> BotSpec | None:
     return BotSpec(
         preset=preset,
         image=_image(value, preset),
-        image_archive=_text(value, "imageArchive", None),
-        command=_argv(value, "command"),
-        args=_argv(value, "args"),
-        env=_env(value),
+        image_archive=_archive(value),
+        command=argv_list(f"{BOT_KEY}.command", value.get("command")),
+        args=argv_list(f"{BOT_KEY}.args", value.get("args")),
+        env=env_pairs(f"{BOT_KEY}.env", value.get("env"), SECRETS_KEY),
         user=_user(value, preset),
         stop_grace_period=_grace(value),
         memory_bytes=_memory(value, PRESET_MEMORY.get(preset, DEFAULT_MEMORY)),
         cpus=_cpus(value),
         data_dir=_data_dir(value),
-        health_cmd=_text(value, "healthCmd", None),
+        health_cmd=_health_cmd(value),
         files=_files(value),
         secrets=secrets,
     )
@@ -188,11 +166,28 @@ def _text(value: dict[str, object], field: str, default: str | None) -> str | No
 
 def _files(value: dict[str, object]) -> str | None:
     folder = _text(value, "files", None)
-    if folder is not None and not Path(folder).expanduser().is_dir():
+    if folder is None:
+        return None
+    check_text(f"{BOT_KEY}.files", folder, newlines=False)
+    if not Path(folder).expanduser().is_dir():
         raise ConfigError(
             f"{BOT_KEY}.files", folder, "not a local directory", "point it at your bot's files folder"
         )
     return folder
+
+
+def _archive(value: dict[str, object]) -> str | None:
+    path = _text(value, "imageArchive", None)
+    if path is not None:
+        check_text(f"{BOT_KEY}.imageArchive", path, newlines=False)
+    return path
+
+
+def _health_cmd(value: dict[str, object]) -> str | None:
+    command = _text(value, "healthCmd", None)
+    if command is not None:
+        check_text(f"{BOT_KEY}.healthCmd", command)
+    return command
 
 
 def _image(value: dict[str, object], preset: str) -> str:
@@ -204,72 +199,15 @@ def _image(value: dict[str, object], preset: str) -> str:
             "the generic preset needs an image",
             f"pulumi config set --path '{BOT_KEY}.image' registry/name@sha256:<digest>",
         )
-    if not _IMAGE_REF.fullmatch(image):
+    problem = image_problem(image)
+    if problem:
         raise ConfigError(
             f"{BOT_KEY}.image",
             image,
-            "not a valid image reference",
+            problem,
             "write it as [registry/]name[:tag][@sha256:<64 hex digits>], lower-case",
         )
     return image
-
-
-def _argv(value: dict[str, object], field: str) -> tuple[str, ...] | None:
-    item = value.get(field)
-    if item is None:
-        return None
-    if not isinstance(item, list) or not all(isinstance(a, str) for a in item):
-        raise ConfigError(
-            f"{BOT_KEY}.{field}",
-            item,
-            "expected a list of strings",
-            'write it as a YAML list, e.g. ["trade", "--dry-run"]',
-        )
-    return tuple(item)
-
-
-def _env(value: dict[str, object]) -> tuple[tuple[str, str], ...]:
-    item = value.get("env") or {}
-    if not isinstance(item, dict):
-        raise ConfigError(
-            f"{BOT_KEY}.env", item, "expected an object of NAME: value", "e.g. {LOG_LEVEL: info}"
-        )
-    pairs = []
-    for name, text in sorted(item.items()):
-        key = f"{BOT_KEY}.env.{name}"
-        if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
-            raise ConfigError(key, name, "not an environment variable name", "use letters, digits and _")
-        _refuse_freqtrade_override(key, name, text)
-        if SECRET_LIKE.search(name):
-            raise ConfigError(
-                key,
-                "***",
-                "looks like a secret; env values show in `docker inspect`",
-                f"pulumi config set --secret --path '{SECRETS_KEY}.{name}' and read "
-                f"/run/secrets/{name} in the bot",
-            )
-        if isinstance(text, bool | int | float):
-            text = str(text)
-        if not isinstance(text, str):
-            raise ConfigError(key, text, "expected a string value", "quote the value")
-        pairs.append((name, text))
-    return tuple(pairs)
-
-
-def _refuse_freqtrade_override(key: str, name: str, text: object) -> None:
-    """Refuse a FREQTRADE__* variable that would override a safety setting bothost writes."""
-    if not name.upper().startswith(FREQTRADE_ENV_PREFIX):
-        return
-    path = name[len(FREQTRADE_ENV_PREFIX) :].lower()
-    for protected, why in FREQTRADE_PROTECTED.items():
-        if path == protected or path.startswith(protected + "__"):
-            shown = "***" if SECRET_LIKE.search(name) else text
-            raise ConfigError(
-                key,
-                shown,
-                f"overrides freqtrade's {protected.replace('__', '.')}, which bothost sets: {why}",
-                f"remove it from {BOT_KEY}.env (secrets go in {SECRETS_KEY}; see README, The bot)",
-            )
 
 
 def _user(value: dict[str, object], preset: str) -> str | None:
@@ -281,23 +219,26 @@ def _user(value: dict[str, object], preset: str) -> str | None:
         raise ConfigError(
             key, user, f"the {preset} preset fixes the user its image needs", "remove the field"
         )
+    example = f"{DEFAULT_BOT_UID}:{DEFAULT_BOT_UID}"
     match = re.fullmatch(r"([0-9]{1,10}):([0-9]{1,10})", user)
     if not match:
-        raise ConfigError(key, user, "expected numeric uid:gid", "e.g. 1000:1000")
-    if int(match.group(1)) == 0 or int(match.group(2)) == 0:
+        raise ConfigError(key, user, "expected numeric uid:gid", f"e.g. {example}")
+    problem = bot_id_problem(int(match.group(1)), int(match.group(2)))
+    if problem:
         raise ConfigError(
             key,
             user,
-            "root in the container is refused for the generic preset",
-            "use the unprivileged user the image was built for, e.g. 1000:1000",
+            f"{problem}: the bot must never run as a host account",
+            f"remove the field for the default {example}, or pick ids from {BOT_UIDS.start} to "
+            f"{BOT_UIDS.stop - 1} (files the image owns stay readable if they are world-readable)",
         )
-    return user
+    return f"{int(match.group(1))}:{int(match.group(2))}"
 
 
 def _grace(value: dict[str, object]) -> int:
     item = value.get("stopGracePeriod", DEFAULT_GRACE)
-    text = str(item).strip().lower()
-    match = re.fullmatch(r"([0-9]+)\s*(s|m)?", text) if not isinstance(item, bool) else None
+    text = item.strip().lower() if isinstance(item, str) else str(item) if isinstance(item, int) else ""
+    match = re.fullmatch(r"([0-9]{1,9})\s*(s|m)?", text) if not isinstance(item, bool) else None
     seconds = int(match.group(1)) * (60 if match.group(2) == "m" else 1) if match else -1
     if not 1 <= seconds <= 3600:
         raise ConfigError(
@@ -311,13 +252,15 @@ def _grace(value: dict[str, object]) -> int:
 
 def _memory(value: dict[str, object], default: str) -> int:
     item = value.get("memory", default)
-    match = _SIZE.fullmatch(str(item).strip()) if not isinstance(item, bool) else None
+    small = isinstance(item, int) and abs(item) < 10**30
+    text = item if isinstance(item, str) else str(item) if small else ""
+    match = _SIZE.fullmatch(text.strip()) if not isinstance(item, bool) else None
     size = int(match.group(1)) * _UNITS[match.group(2).lower()] if match else 0
-    if size < 64 * 1024**2:
+    if not 64 * 1024**2 <= size <= MAX_MEMORY:
         raise ConfigError(
             f"{BOT_KEY}.memory",
             item,
-            "expected a size of at least 64m, e.g. 512m or 2g",
+            f"expected a size of at least 64m and at most {MAX_MEMORY // 1024**3}g, e.g. 512m or 2g",
             f"pulumi config set --path '{BOT_KEY}.memory' {default}",
         )
     return size
@@ -341,41 +284,7 @@ def _cpus(value: dict[str, object]) -> float:
 
 def _data_dir(value: dict[str, object]) -> str:
     path = _text(value, "dataDir", DEFAULT_DATA_DIR) or DEFAULT_DATA_DIR
-    if not re.fullmatch(r"(/[A-Za-z0-9._-]+)+", path) or ".." in path.split("/"):
-        raise ConfigError(
-            f"{BOT_KEY}.dataDir",
-            path,
-            "expected an absolute path without .. or spaces",
-            f"e.g. {DEFAULT_DATA_DIR}",
-        )
-    if path.split("/")[1] in ("etc", "proc", "sys", "dev", "boot", "usr", "bin", "sbin", "lib", "run"):
-        raise ConfigError(
-            f"{BOT_KEY}.dataDir",
-            path,
-            "a system directory",
-            f"use a path under /srv, e.g. {DEFAULT_DATA_DIR}",
-        )
+    problem = data_dir_problem(path)
+    if problem:
+        raise ConfigError(f"{BOT_KEY}.dataDir", path, problem, f"use a directory like {DEFAULT_DATA_DIR}")
     return path
-
-
-def _secrets(raw: RawConfig) -> tuple[tuple[str, Secret | Encrypted], ...]:
-    fix = f"pulumi config set --secret --path '{SECRETS_KEY}.telegramToken' <value>"
-    value = raw.mapping(SECRETS_KEY, fix=fix) or {}
-    pairs = []
-    for name, item in sorted(value.items()):
-        key = f"{SECRETS_KEY}.{name}"
-        if not _SECRET_NAME.fullmatch(str(name)) or name in RESERVED_SECRET_NAMES:
-            raise ConfigError(
-                key,
-                "***",
-                "not a usable secret name (it becomes a file name) or reserved",
-                "use letters, digits and _, starting with a letter, e.g. telegramToken",
-            )
-        if isinstance(item, dict) and set(item) == {"secure"}:
-            item = Encrypted(str(item["secure"]))
-        if isinstance(item, str):
-            item = Secret(item)
-        if not isinstance(item, Secret | Encrypted) or not item:
-            raise ConfigError(key, "***", "expected a non-empty secret string", fix)
-        pairs.append((str(name), item))
-    return tuple(pairs)

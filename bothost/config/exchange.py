@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
+import re
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from bothost.config.host import NS
+from bothost.config.names import hostname_problem, ip_literal
 from bothost.config.raw import Encrypted, RawConfig
 from bothost.errors import ConfigError
 from bothost.secret import Credentials, Secret
@@ -46,7 +47,10 @@ EXCHANGE_PORTS: dict[str, tuple[int, ...]] = {
 
 EXCHANGE_KEYS: dict[str, str] = {
     f"{NS}:exchange": f"The bot's exchange: {', '.join(DEFAULT_API_BASES)} (unset: no key audit).",
-    f"{NS}:exchangeApiBase": "Override the exchange's API URL, e.g. for a testnet (default: its public API).",
+    f"{NS}:exchangeApiBase": "Override the exchange's API URL (https://host[:port] of a public host), e.g. "
+    "for a testnet (default: its public API).",
+    f"{NS}:allowLocalApiBase": "Accept an exchangeApiBase on a loopback or private address, over http too: "
+    "only for a local fake exchange in tests (default false).",
     f"{NS}:allowUnrestrictedKey": "Deploy a key without a working IP whitelist, with a warning each time "
     "(default false; withdrawal, transfers, P2P and key editing are refused regardless).",
     f"{NS}:exchangeApiKey": "The bot's API key (secret: pulumi config set --secret).",
@@ -54,6 +58,7 @@ EXCHANGE_KEYS: dict[str, str] = {
     f"{NS}:exchangePassphrase": f"The API passphrase (secret; {', '.join(NEEDS_PASSPHRASE)} need one).",
 }
 
+LOCAL_KEY = f"{NS}:allowLocalApiBase"
 SecretValue = Secret | Encrypted
 
 
@@ -133,30 +138,60 @@ def _passphrase(raw: RawConfig, exchange: str) -> SecretValue | None:
 
 
 def _api_base(raw: RawConfig, default: str) -> str:
-    """An https URL; plain http only to a loopback or private address (a local fake or testnet proxy)."""
+    """https://host[:port] of a public host; http and local addresses only with allowLocalApiBase."""
     key = f"{NS}:exchangeApiBase"
-    value = raw.string(key, default, fix=f"a URL such as {default}").rstrip("/")
+    allow_local = raw.boolean(LOCAL_KEY, False)
+    text = raw.raw(key)
+    value = raw.string(key, default, fix=f"a URL such as {default}").removesuffix("/")
+    shape = f"e.g. {default}, or remove the key for the default"
+    if any(not char.isprintable() or char.isspace() for char in value) or len(value) > 300:
+        raise ConfigError(key, text, "spaces, control characters or excess length in the URL", shape)
     parts = urllib.parse.urlsplit(value)
-    if parts.scheme not in ("https", "http") or not parts.hostname or parts.path not in ("",) or parts.query:
-        raise ConfigError(
-            key,
-            value,
-            "expected scheme://host[:port] without a path",
-            f"e.g. {default}, or remove the key for the default",
-        )
-    if parts.scheme == "http" and not _private(parts.hostname):
-        raise ConfigError(
-            key, value, "plain http would send signed requests unencrypted", f"use https://{parts.netloc}"
-        )
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ConfigError(key, value, "expected https://host[:port]", shape)
+    if "@" in parts.netloc:
+        raise ConfigError(key, value, "a user part (user@) would send the signed requests to the host after "
+                          "the @", shape)
+    if parts.path or parts.query or parts.fragment or value.endswith(("?", "#")) or ";" in value:
+        raise ConfigError(key, value, "expected scheme://host[:port] without a path, query or fragment",
+                          shape)
+    netloc = re.fullmatch(r"(\[[0-9A-Fa-f:.]+\]|[^:\[\]]+)(?::([0-9]{1,5}))?", parts.netloc, re.ASCII)
+    if netloc is None or (netloc.group(2) is not None and not 1 <= int(netloc.group(2)) <= 65535):
+        raise ConfigError(key, value, "expected host[:port] with a port from 1 to 65535", shape)
+    host = parts.hostname or ""
+    never = _never_problem(host)
+    if never:
+        raise ConfigError(key, value, never, f"use the exchange's public API host, e.g. {default}")
+    local = _local_problem(host)
+    if local and not allow_local:
+        raise ConfigError(key, value, local, f"use the exchange's public API ({default}); for a local "
+                          f"fake exchange in tests set {LOCAL_KEY} true")
+    if parts.scheme == "http" and not (allow_local and local):
+        raise ConfigError(key, value, "plain http would send signed requests unencrypted",
+                          f"use https://{parts.netloc}")
     return value
 
 
-def _private(host: str) -> bool:
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host == "localhost"
-    return address.is_loopback or address.is_private
+def _never_problem(host: str) -> str | None:
+    """Why no API request may ever go to `host`: the cloud metadata service, addresses of no one, and names
+    that are no DNS name (`2852039166` and `127.1` are IP addresses to the resolver)."""
+    address = ip_literal(host)
+    if address is None:
+        return None if host == "localhost" else hostname_problem(host)
+    if address.is_link_local or address.is_unspecified or address.is_multicast or \
+            (address.is_reserved and not address.is_loopback):
+        return f"{host} is link-local (the cloud metadata service), unspecified, multicast or reserved"
+    return None
+
+
+def _local_problem(host: str) -> str | None:
+    """Why `host` is not a public API host (None: a public name or a global address)."""
+    address = ip_literal(host)
+    if address is not None:
+        return None if address.is_global else f"{host} is a loopback or private address, not the exchange"
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return f"{host} names this machine or a local network, not the exchange"
+    return None
 
 
 def egress_ports(spec: ExchangeSpec | None) -> tuple[int, ...]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import zoneinfo
 from dataclasses import dataclass
 
+from bothost.config.cidrs import parse_cidrs
+from bothost.config.names import server_problem
 from bothost.config.placement import DEFAULT_SERVER_TYPES, LOCATIONS, placement_problem
 from bothost.config.raw import RawConfig
 from bothost.config.sshkeys import key_problem
@@ -14,14 +15,19 @@ from bothost.errors import ConfigError
 
 NS = "bothost"
 IMAGES = ("debian-12", "ubuntu-24.04")
-# Networks wider than this (0.0.0.0/1 + 128.0.0.0/1 is the whole internet too) need allowSshFromAnywhere.
-WIDEST_PREFIX = {4: 8, 6: 16}
 HETZNER_NTP = ("ntp1.hetzner.de", "ntp2.hetzner.com", "ntp3.hetzner.net")
+# Users and groups a Debian 12 or Ubuntu 24.04 server already has (base-passwd's fixed ones, those its
+# packages add, cloud images' default logins); the admin may not become one of them or join their group.
 RESERVED_USERS = frozenset((
     "root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy", "www-data",
-    "backup", "list", "irc", "gnats", "nobody", "systemd-network", "systemd-timesync", "messagebus", "sshd",
-    "debian", "ubuntu", "admin", "docker",
+    "backup", "list", "irc", "gnats", "nobody", "nogroup", "adm", "tty", "disk", "kmem", "dialout", "fax",
+    "voice", "cdrom", "floppy", "tape", "sudo", "audio", "dip", "operator", "src", "shadow", "utmp", "video",
+    "sasl", "plugdev", "staff", "users", "input", "sgx", "kvm", "render", "netdev", "crontab", "messagebus",
+    "sshd", "polkitd", "tss", "uuidd", "tcpdump", "lxd", "syslog", "chrony", "ntp", "ssl-cert", "lpadmin",
+    "sambashare", "debian", "ubuntu", "admin", "docker", "dockremap", "bothost-bot", "dnsmasq", "pollinate",
+    "landscape", "fwupd-refresh", "usbmux", "statd", "postfix", "postdrop", "ftp", "nslcd", "ceph",
 ))
+RESERVED_PREFIXES = ("systemd-", "_")  # systemd's own users (systemd-network, ...); _apt, _chrony, _ssh, ...
 
 # Every key this module reads, with its one-line documentation (the README table is checked against it).
 HOST_KEYS: dict[str, str] = {
@@ -84,7 +90,9 @@ def parse_host(raw: RawConfig) -> HostSpec:
         server_type=server_type,
         image=image,
         admin_ssh_keys=_ssh_keys(raw),
-        admin_cidrs=_cidrs(raw, allow_anywhere),
+        admin_cidrs=parse_cidrs(f"{NS}:adminCidrs", raw.string_list(
+            f"{NS}:adminCidrs", fix=f"pulumi config set --path '{NS}:adminCidrs[0]' YOUR.PUBLIC.IP/32"),
+            allow_anywhere),
         allow_ssh_from_anywhere=allow_anywhere,
         ssh_port=raw.integer(f"{NS}:sshPort", 22, low=1, high=65535),
         admin_user=_admin_user(raw),
@@ -123,43 +131,15 @@ def _ssh_keys(raw: RawConfig) -> tuple[str, ...]:
     return tuple(" ".join(line.split()[:3]) for line in keys)
 
 
-def _cidrs(raw: RawConfig, allow_anywhere: bool) -> tuple[str, ...]:
-    key = f"{NS}:adminCidrs"
-    fix = f"pulumi config set --path '{key}[0]' YOUR.PUBLIC.IP/32"
-    values = raw.string_list(key, fix=fix)
-    if not values:
-        raise ConfigError(key, [], "SSH must be reachable from at least one CIDR", fix)
-    result = []
-    for index, text in enumerate(values):
-        item = f"{key}[{index}]"
-        try:
-            network = ipaddress.ip_network(text, strict=True)
-        except ValueError:
-            try:
-                loose = ipaddress.ip_network(text, strict=False)
-            except ValueError:
-                raise ConfigError(item, text, "not an IP network", "write it as ADDRESS/PREFIX, "
-                                  "e.g. 203.0.113.7/32") from None
-            raise ConfigError(item, text, "host bits are set", f"use {loose}") from None
-        if network.prefixlen < WIDEST_PREFIX[network.version] and not allow_anywhere:
-            reach = "the whole internet" if network.prefixlen == 0 else "a large part of the internet"
-            raise ConfigError(item, text, f"this opens SSH to {reach}",
-                              f"use your own IP/32, or set {NS}:allowSshFromAnywhere true if you must")
-        if str(network) in result:
-            raise ConfigError(item, text, "this network is listed twice", f"remove {item}")
-        result.append(str(network))
-    return tuple(result)
-
-
 def _admin_user(raw: RawConfig) -> str:
     key = f"{NS}:adminUser"
     name = raw.string(key, "bothost", fix="a lower-case login name such as bothost")
     if not re.fullmatch(r"[a-z_][a-z0-9_-]{0,31}", name):
         raise ConfigError(key, name, "not a valid Linux user name",
                           "use lower-case letters, digits, - and _, starting with a letter")
-    if name in RESERVED_USERS:
-        raise ConfigError(key, name, "reserved system account (root login is never allowed)",
-                          f"pulumi config set {key} bothost")
+    if name in RESERVED_USERS or name.startswith(RESERVED_PREFIXES):
+        raise ConfigError(key, name, "reserved system account or group: the server already has it (and "
+                          "root login is never allowed)", f"pulumi config set {key} bothost")
     return name
 
 
@@ -196,9 +176,9 @@ def _ntp_servers(raw: RawConfig) -> tuple[str, ...]:
     key = f"{NS}:ntpServers"
     servers = raw.string_list(key, list(HETZNER_NTP), fix="a list of host names or IPs")
     for index, server in enumerate(servers):
-        if not re.fullmatch(r"[A-Za-z0-9.:-]{1,253}", server):
-            raise ConfigError(f"{key}[{index}]", server, "not a host name or IP address",
-                              "e.g. ntp1.hetzner.de")
+        problem = server_problem(server)
+        if problem:
+            raise ConfigError(f"{key}[{index}]", server, problem, "e.g. ntp1.hetzner.de, or an IP address")
     if not servers:
         raise ConfigError(key, [], "at least one NTP server is needed", "remove the key for the default")
     return servers

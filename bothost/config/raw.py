@@ -24,8 +24,10 @@ class Encrypted:
 class RawConfig:
     """Stack config values keyed `namespace:name`, as the engine or a stack file gives them."""
 
-    def __init__(self, values: Mapping[str, object]) -> None:
+    def __init__(self, values: Mapping[str, object], *, plain: Iterable[str] | None = None) -> None:
         self._values = dict(values)
+        # Keys whose value is readable where it is stored (None: unknown, e.g. values built in a test).
+        self._plain = None if plain is None else frozenset(plain)
 
     def has(self, key: str) -> bool:
         """True if the key is set."""
@@ -46,7 +48,7 @@ class RawConfig:
             if default is None:
                 raise ConfigError(key, None, "this key is required", fix)
             return default
-        if isinstance(value, bool | int | float):
+        if isinstance(value, bool | int | float) and not _huge(value):
             value = str(value)
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(key, value, "expected a non-empty string", fix)
@@ -86,26 +88,26 @@ class RawConfig:
                 raise ConfigError(key, None, "this key is required", fix)
             return tuple(default)
         if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except json.JSONDecodeError:
-                value = [value]
+            value = _json(value, default=[value])
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise ConfigError(key, value, "expected a list of non-empty strings", fix)
         return tuple(v.strip() for v in value)
 
-    def mapping(self, key: str, *, fix: str) -> dict[str, object] | None:
-        """An object (YAML mapping, or a JSON object as the engine gives it), or None when unset."""
+    def mapping(self, key: str, *, fix: str, secret: bool = False) -> dict[str, object] | None:
+        """An object with name keys (YAML mapping, or JSON as the engine gives it), or None when unset."""
         value = self._values.get(key)
         if value is None:
             return None
+        shown = "***" if secret else value
         if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except json.JSONDecodeError as exc:
-                raise ConfigError(key, value, "expected an object", fix) from exc
+            value = _json(value, default=None)
         if not isinstance(value, dict):
-            raise ConfigError(key, value, "expected an object", fix)
+            raise ConfigError(key, shown, "expected an object of name: value", fix)
+        for name in value:
+            if not isinstance(name, str):
+                raise ConfigError(f"{key}.{name}", "***" if secret else value[name],
+                                  "a name must be text, not a number or other value",
+                                  f"quote it: '{name}': ...")
         return value
 
     def secret(self, key: str) -> Secret | Encrypted | None:
@@ -116,6 +118,14 @@ class RawConfig:
         if isinstance(value, str):
             return Secret(value)
         raise ConfigError(key, "***", "expected a secret string", f"pulumi config set --secret {key}")
+
+    def refuse_plain(self, keys: Iterable[str]) -> None:
+        """Fail when key material is stored readable (not encrypted); the value is never echoed."""
+        for key in keys:
+            if self._plain is not None and key in self._plain:
+                raise ConfigError(key, "***", "set in plain text, so it is readable in the stack file",
+                                  f"pulumi config rm {key}; then pulumi config set --secret {key} "
+                                  "(and revoke the exposed key if the file was shared)")
 
     def reject_unknown(self, namespace: str, known: Iterable[str]) -> None:
         """Fail on a key in our namespace that no field reads (usually a typo)."""
@@ -129,3 +139,16 @@ class RawConfig:
                 fix = (f"did you mean {prefix}{close[0]}?" if close
                        else "remove it; see Pulumi.example.yaml for the keys")
                 raise ConfigError(key, "(set)", "unknown config key", fix)
+
+
+def _huge(value: object) -> bool:
+    """An integer too long to be a real setting (str() of one over 4300 digits even raises)."""
+    return isinstance(value, int) and abs(value) > 10**30
+
+
+def _json(text: str, default: object) -> object:
+    """A JSON value as the engine passes lists and objects, or `default` when the text is not JSON."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):  # JSONDecodeError, an integer of >4300 digits, deep nesting
+        return default

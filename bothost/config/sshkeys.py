@@ -18,6 +18,20 @@ ACCEPTED_TYPES = (
 )
 
 
+HOST_KEY_TYPES = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+                  "ssh-rsa")
+
+
+def host_key_problem(line: str) -> str | None:
+    """Why this line cannot pin a server's host key (`TYPE BASE64 [comment]`), or None."""
+    if any(not char.isprintable() for char in line):
+        return "contains a newline or another control character"
+    parts = line.split()
+    if parts and parts[0] not in HOST_KEY_TYPES:
+        return f"not a host key type ({', '.join(HOST_KEY_TYPES)})"
+    return key_problem(line)
+
+
 def key_problem(line: str) -> str | None:
     """Why this OpenSSH public key line is refused, or None if it is acceptable."""
     parts = line.split()

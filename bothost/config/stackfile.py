@@ -1,28 +1,15 @@
-"""Read a Pulumi stack file (Pulumi.<stack>.yaml) without the engine, for render and rehearse."""
+"""Read a Pulumi stack file (Pulumi.<stack>.yaml) without the engine, for every CLI verb."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-import yaml
-
 from bothost.config.raw import Encrypted, RawConfig
-from bothost.errors import BothostError
+from bothost.config.strict_yaml import MAX_BYTES, load_yaml
+from bothost.errors import BothostError, printable
 
 DEFAULT_STACK_FILE = "Pulumi.example.yaml"
-
-
-class _Loader(yaml.SafeLoader):
-    """Reads scalars as the Pulumi CLI does (YAML 1.2): `14:30` and `yes` stay strings, not 870 and True."""
-
-
-_YAML11_ONLY = re.compile(r"^(?:[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?"
-                          r"|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N)$")
-_Loader.yaml_implicit_resolvers = {
-    first: [("tag:yaml.org,2002:str", _YAML11_ONLY), *resolvers]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 def stack_name(path: Path) -> str:
@@ -37,23 +24,51 @@ def stack_file(stack: str) -> Path:
 
 
 def read_stack_file(path: Path) -> RawConfig:
-    """The `config:` mapping of a stack file; `secure:` values stay encrypted."""
+    """The `config:` mapping of a stack file; `secure:` values stay encrypted, plain ones are marked plain."""
+    where = printable(str(path), 200)
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise BothostError(f"{path}: no such stack file (copy Pulumi.example.yaml to start)") from None
-    except yaml.YAMLError as exc:
-        raise BothostError(f"{path}: not valid YAML: {exc}") from None
+        raise BothostError(f"{where}: no such stack file (copy Pulumi.example.yaml to start)") from None
+    except OSError as exc:
+        raise BothostError(f"{where}: cannot read it ({exc.strerror or type(exc).__name__})") from None
+    try:
+        document = load_yaml(data) or {}
+    except ValueError as exc:
+        raise BothostError(f"{where}: {exc}") from None
     config = document.get("config") if isinstance(document, dict) else None
     if not isinstance(config, dict):
-        raise BothostError(f"{path}: no 'config:' mapping found")
-    return RawConfig({str(key): _decode(value) for key, value in config.items()})
+        raise BothostError(f"{where}: no 'config:' mapping found")
+    values: dict[str, object] = {}
+    for key, value in config.items():
+        if not isinstance(key, str):
+            raise BothostError(f"{where}: config key {printable(repr(key), 60)} is not a name like "
+                               "bothost:location; quote it or remove it")
+        values[key] = _decode(key, value, where)
+    return RawConfig(values, plain={key for key, value in values.items() if _has_plain(value)})
 
 
-def _decode(value: object) -> object:
-    """Map `{secure: ...}` to Encrypted and `{value: ...}` (Pulumi's long form) to the value."""
+def _decode(key: str, value: object, where: str) -> object:
+    """Map `{secure: ...}` to Encrypted, and `{value: ...}` (Pulumi's long form) to the value."""
     if isinstance(value, dict) and set(value) == {"secure"}:
-        return Encrypted(str(value["secure"]))
+        if not isinstance(value["secure"], str):
+            raise BothostError(f"{where}: {printable(key, 120)}: a secure: value must be the ciphertext "
+                               "string `pulumi config set --secret` wrote; set it again that way")
+        return Encrypted(value["secure"])
     if isinstance(value, dict) and set(value) == {"value"}:
-        return value["value"]
+        return _decode(key, value["value"], where)
+    if isinstance(value, dict):
+        return {name: _decode(f"{key}.{name}", item, where) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_decode(f"{key}[{index}]", item, where) for index, item in enumerate(value)]
     return value
+
+
+def _has_plain(value: object) -> bool:
+    """True when any leaf of the value is readable in the file (not a `secure:` ciphertext)."""
+    if isinstance(value, dict):
+        return any(_has_plain(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_has_plain(item) for item in value)
+    return value is not None and not isinstance(value, Encrypted)

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import pulumi
 import pulumi.runtime
 
 from bothost.config import RawConfig, StackSpec, parse_spec
 from bothost.config.host import NS
-from bothost.config.spec import known_keys
-from bothost.errors import ConfigError
+from bothost.config.spec import MUST_BE_SECRET, known_keys
 
-# Keys whose values are key material: stored in plain text they would sit readable in Pulumi.<stack>.yaml.
-MUST_BE_SECRET = (f"{NS}:exchangeApiKey", f"{NS}:exchangeApiSecret", f"{NS}:exchangePassphrase",
-                  f"{NS}:botSecrets")
+__all__ = ["MUST_BE_SECRET", "engine_keys", "read_raw_config", "read_spec"]
 
 
 def engine_keys() -> set[str]:
@@ -36,17 +33,8 @@ def read_raw_config(keys: Iterable[str] | None = None) -> RawConfig:
         value = pulumi.runtime.get_config(key)
         if value is not None:
             values[key] = value
-    refuse_plain_secrets(values, pulumi.runtime.is_config_secret)
-    return RawConfig(values)
-
-
-def refuse_plain_secrets(values: dict[str, object], is_secret: Callable[[str], bool]) -> None:
-    """Fail when key material was set without --secret (the value is never echoed)."""
-    for key in MUST_BE_SECRET:
-        if key in values and not is_secret(key):
-            raise ConfigError(key, "***", "set in plain text, so it is readable in the stack file",
-                              f"pulumi config rm {key}; then pulumi config set --secret {key} "
-                              "(and revoke the exposed key at the exchange if the file was shared)")
+    # parse_spec refuses key material among the plain values (the same check for every verb).
+    return RawConfig(values, plain={key for key in values if not pulumi.runtime.is_config_secret(key)})
 
 
 def read_spec() -> StackSpec:

@@ -29,7 +29,9 @@ def kept_stack_file(config_path: Path, vm: RehearsalVM) -> Path:
                                  **({"imageArchive": bot.image_archive} if bot.image_archive else {}),
                                  "command": list(bot.command or ()), "env": dict(bot.env)}
         if "bothost:botSecrets" not in config:
-            config["bothost:botSecrets"] = {name: "rehearsal-placeholder" for name, _ in bot.secrets}
+            # verify reads only the names; a `secure:` placeholder, since plain key material is refused.
+            config["bothost:botSecrets"] = {name: {"secure": "rehearsal-placeholder"}
+                                            for name, _ in bot.secrets}
     path = vm.run_dir / KEPT_STACK
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     return path

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import MISSING, asdict, dataclass, fields
 
+from bothost.config.paths import BOT_DATA_ROOT
+from bothost.config.uids import DEFAULT_BOT_UID
+
 CONTAINER = "bothost-bot"
 SECRETS_DIR = "/etc/bothost/secrets"  # root 0700: nothing below it is reachable by other host users
 BOT_SECRETS_DIR = f"{SECRETS_DIR}/bot"  # owned by the container user; mounted read-only
@@ -15,11 +18,11 @@ DATA_DIR_MODE = "0750"  # the bot's own state: its user only, its group may read
 ROOT_DIRS = ((SECRETS_DIR, "0700", "0:0"),)  # present with or without a bot
 # Every bot's data lives below this root-owned directory (bothost:bot.dataDir is checked against it), so a
 # data directory can never be /etc, a home or a log directory that the container would then own.
-DATA_ROOT = "/srv/bothost"
+DATA_ROOT = BOT_DATA_ROOT
 DATA_ROOT_MODE = "0755"  # root's; the bot may traverse it to reach its own directory
 # The uid and gid the bot runs as unless its image needs another: no host account has them (not the admin,
 # 1000, nor a system account), so an escape or a file the bot writes belongs to nobody on the host.
-BOT_UID = 10000
+BOT_UID = DEFAULT_BOT_UID
 # Creates the 32-byte HMAC key once (an existing key is kept, so deploys and first boot agree on it).
 CREATE_HMAC_KEY = 'umask 077; [ -s "$1" ] || head -c 32 /dev/urandom > "$1"'
 

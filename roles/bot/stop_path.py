@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bothost.config.bot import FREQTRADE_ENV_PREFIX, FREQTRADE_PROTECTED
+from bothost.config.bot_values import freqtrade_protected
 from bothost.role import Check, CommandResult, Outcome
 
 # Runs on the host as root. Prints only non-secret facts: two settings of bothost's private config (which
@@ -48,7 +48,7 @@ def stop_path_in_force(result: CommandResult, grace: int) -> Outcome:
         facts = json.loads(result.stdout)
     except ValueError:
         return Outcome(False, f"no answer (exit {result.exit_status}): {result.stderr.strip()[-200:]}")
-    overrides = [name for name in facts.get("env", []) if _protected(name)]
+    overrides = [name for name in facts.get("env", []) if freqtrade_protected(name)]
     problems = []
     if facts.get("cancel_open_orders_on_exit") is not True:
         problems.append(f"cancel_open_orders_on_exit {facts.get('cancel_open_orders_on_exit')}")
@@ -66,9 +66,3 @@ def stop_path_in_force(result: CommandResult, grace: int) -> Outcome:
         True, f"cancel_open_orders_on_exit true, initial_state running, no override, SIGTERM, {grace}s"
     )
 
-
-def _protected(name: str) -> bool:
-    if not name.upper().startswith(FREQTRADE_ENV_PREFIX):
-        return False
-    path = name[len(FREQTRADE_ENV_PREFIX) :].lower()
-    return any(path == key or path.startswith(key + "__") for key in FREQTRADE_PROTECTED)
