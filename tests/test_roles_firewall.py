@@ -37,8 +37,8 @@ def test_egress_allows_the_ports_the_exchange_really_uses(exchange, base, tcp) -
     extra = {} if exchange is None else {"exchange": exchange, **EXCHANGE_KEYS}
     if exchange == "okx":
         extra["exchangePassphrase"] = "p-789"
-    if base:
-        extra["exchangeApiBase"] = base
+    if base:  # a local fake exchange: only with allowLocalApiBase
+        extra.update(exchangeApiBase=base, allowLocalApiBase=True)
     s = settings(restrictEgress=True, **extra)
     assert s.egress_tcp == tcp
     assert f"tcp dport {{ {', '.join(map(str, tcp))} }}" in ruleset_text(s) or len(tcp) == 1

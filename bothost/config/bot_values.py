@@ -80,7 +80,8 @@ def freqtrade_protected(name: str) -> str | None:
     if not name.upper().startswith(FREQTRADE_ENV_PREFIX):
         return None
     setting = name[len(FREQTRADE_ENV_PREFIX):].lower()
-    return next((key for key in FREQTRADE_PROTECTED if setting == key or setting.startswith(key + "__")), None)
+    hits = (key for key in FREQTRADE_PROTECTED if setting == key or setting.startswith(key + "__"))
+    return next(hits, None)
 
 
 def _refuse_freqtrade_override(key: str, path: str, name: str, text: object, secrets_key: str) -> None:
