@@ -156,6 +156,21 @@ HOSTILE = [
     *[(f"ntp {s}", ntp(s), "bothost:ntpServers[0]") for s in (
         "....", "-ntp.example", "a..b", ":::::", "ntp", "0.0.0.0", "127.1", "ntp example.com", "fe80::1%eth0",
         "ntp.example.123", "x" * 300, "ntp_1.example.com", "ff02::101")],
+    # keys main added since: bot.files, the FREQTRADE__ refusals, sshIdentityFile, placement
+    ("NUL in files", bot("files", '"/tmp\\0x"'), "bothost:bot.files"),
+    ("newline in files", bot("files", '"/tmp\\nx"'), "bothost:bot.files"),
+    ("oversize files", bot("files", "x" * 5000), "longer than 4096"),
+    ("files not a folder", bot("files", "/nonexistent/bot-files"), "not a local directory"),
+    ("freqtrade key override", "  bothost:bot:\n    preset: freqtrade\n    env: {FREQTRADE__EXCHANGE__KEY: "
+     + SENTINEL + "}\n  bothost:botSecrets:\n    apiPassword:\n      secure: v1:x\n", "exchange.key"),
+    ("freqtrade api override", "  bothost:bot:\n    preset: freqtrade\n    env: {FREQTRADE__API_SERVER__X: "
+     "\"a\\e[2J\"}\n  bothost:botSecrets:\n    apiPassword:\n      secure: v1:x\n", "a\\x1b[2J"),
+    ("identity file is a key", "  bothost:sshIdentityFile: '-----BEGIN OPENSSH PRIVATE KEY----- " + SENTINEL
+     + "'\n", "bothost:sshIdentityFile = ***"),
+    ("identity file with NUL", '  bothost:sshIdentityFile: "~/.ssh/id\\0"\n', "bothost:sshIdentityFile"),
+    ("server type not sold there", "  bothost:location: ash\n  bothost:serverType: cx23\n",
+     "bothost:serverType"),
+    ("server type escape", '  bothost:serverType: "cx23\\e[2J"\n', "cx23\\x1b[2J"),
     ("newline in value", "  bothost:location: \"fsn1\\nEvil: x\"\n", "fsn1\\nEvil"),
     ("control chars in key", "  \"bothost:x\\e[2J\": 1\n", "bothost:x\\x1b[2J"),
 ]
@@ -210,6 +225,13 @@ LEGIT = [
     ("env with newline", bot("env", '{GREETING: "a\\nb", TABS: "a\\tb", N: 5, ON: true}'),
      lambda s: dict(s.bot.env) == {"GREETING": "a\nb", "TABS": "a\tb", "N": "5", "ON": "True"}),
     ("unicode env", bot("env", "{CITY: Zürich}"), lambda s: dict(s.bot.env)["CITY"] == "Zürich"),
+    ("files folder", bot("files", "/tmp"), lambda s: s.bot.files == "/tmp"),
+    ("freqtrade other override", "  bothost:bot:\n    preset: freqtrade\n    env: {FREQTRADE__BOT_NAME: b}\n"
+     "  bothost:botSecrets:\n    apiPassword:\n      secure: v1:x\n", lambda s: dict(s.bot.env) == {
+         "FREQTRADE__BOT_NAME": "b"}),
+    ("identity file path", "  bothost:sshIdentityFile: ~/.ssh/id_ed25519\n",
+     lambda s: s.host.ssh_identity_file == "~/.ssh/id_ed25519"),
+    ("ccx13 in ash", "  bothost:location: ash\n  bothost:serverType: ccx13\n", lambda s: True),
     ("memory max", bot("memory", "256g"), lambda s: s.bot.memory_bytes == 256 * 1024**3),
     *[(f"admin {u}", f"  bothost:adminUser: {u}\n", lambda s: True) for u in ("bothost", "trader", "ops-1")],
     *[(f"ntp {n}", ntp(n), lambda s: True) for n in (

@@ -148,10 +148,11 @@ def _identity_file(raw: RawConfig) -> str | None:
     value = raw.string(key, "", fix="a private key path such as ~/.ssh/id_ed25519")
     if not value:
         return None
-    if value.endswith(".pub") or "\n" in value or value.startswith("-----"):
-        raise ConfigError(key, "***" if value.startswith("-----") else value,
-                          "expected the PATH of the private key file (not the key, not the .pub)",
-                          f"pulumi config set {key} ~/.ssh/id_ed25519")
+    is_key = "-----" in value or "PRIVATE KEY" in value
+    if value.endswith(".pub") or is_key or len(value) > 4096 or not value.isprintable():
+        raise ConfigError(key, "***" if is_key else value,
+                          "expected the PATH of the private key file (not the key, not the .pub; no control "
+                          "characters)", f"pulumi config set {key} ~/.ssh/id_ed25519")
     return value
 
 
