@@ -120,6 +120,7 @@ def _audit_key_command(
         {
             "bothost:exchange": exchange,
             "bothost:exchangeApiBase": guest_base,
+            "bothost:allowLocalApiBase": True,  # the fake exchange on the guest's gateway (a private address)
             "bothost:exchangeApiKey": {"secure": "v1:AAAA"},
             "bothost:exchangeApiSecret": {"secure": "v1:BBBB"},
             **({"bothost:exchangePassphrase": {"secure": "v1:CCCC"}} if exchange in NEEDS_PASSPHRASE else {}),
