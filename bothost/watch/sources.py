@@ -6,13 +6,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import secrets
 import time
 import urllib.parse
 from collections.abc import Callable
 from typing import NamedTuple
 
-from ..keyaudit.probe import ecjwt, signing
+from ..keyaudit.probe import signing
 from ..keyaudit.probe.signing import RECV_WINDOW_MS, Creds, _b64, _hmac
 from ..keyaudit.probe.wire import Reply, call, now_ms
 from . import fills
@@ -95,24 +94,7 @@ def _sign_gate(creds: Creds, ts: int, base: str, method: str, path: str, query: 
 
 
 def _sign_coinbase(creds: Creds, ts: int, base: str, method: str, path: str, query: str) -> tuple:
-    seconds, uri = ts // 1000, f"{method} {urllib.parse.urlsplit(base).netloc}{path}"
-    eddsa = "BEGIN" not in creds.secret
-    claims = {
-        "aud": ["cdp_service" if eddsa else "retail_rest_api_proxy"],
-        "iss": "cdp" if eddsa else "coinbase-cloud",
-        "nbf": seconds,
-        "exp": seconds + 120,
-        "sub": creds.key,
-        "iat": seconds,
-        **({"uris": [uri]} if eddsa else {"uri": uri}),
-    }
-    header = {
-        "alg": "EdDSA" if eddsa else "ES256",
-        "typ": "JWT",
-        "kid": creds.key,
-        "nonce": secrets.token_hex(16),
-    }
-    headers = {"Authorization": "Bearer " + ecjwt.jwt(claims, header, creds.secret)}
+    headers = {"Authorization": "Bearer " + signing.coinbase_token(creds, ts, base, method, path)}
     return f"{path}?{query}" if query else path, headers, None
 
 

@@ -173,10 +173,11 @@ def gate_main_keys(creds: Creds, ts_ms: int, base: str) -> tuple:
     return gate(creds, ts_ms, base, "/api/v4/account/main_keys")
 
 
-def coinbase(creds: Creds, ts_ms: int, base: str, nonce: str | None = None) -> tuple:
-    """A CDP JWT bearer token: ES256 for PEM EC keys, EdDSA for base64 Ed25519 keys (ccxt's claims)."""
-    path, seconds = "/api/v3/brokerage/key_permissions", ts_ms // 1000
-    uri = "GET " + urllib.parse.urlsplit(base).netloc + path
+def coinbase_token(
+    creds: Creds, ts_ms: int, base: str, method: str, path: str, nonce: str | None = None
+) -> str:
+    """A CDP JWT bearer token for one request: ES256 for PEM EC keys, EdDSA for Ed25519 (ccxt's claims)."""
+    seconds, uri = ts_ms // 1000, f"{method} {urllib.parse.urlsplit(base).netloc}{path}"
     eddsa = "BEGIN" not in creds.secret
     claims = {
         "aud": ["cdp_service" if eddsa else "retail_rest_api_proxy"],
@@ -185,20 +186,19 @@ def coinbase(creds: Creds, ts_ms: int, base: str, nonce: str | None = None) -> t
         "exp": seconds + 120,
         "sub": creds.key,
         "iat": seconds,
+        **({"uris": [uri]} if eddsa else {"uri": uri}),
     }
-    claims.update({"uris": [uri]} if eddsa else {"uri": uri})
     header = {
         "alg": "EdDSA" if eddsa else "ES256",
         "typ": "JWT",
         "kid": creds.key,
         "nonce": nonce or secrets.token_hex(16),
     }
-    return (
-        "GET",
-        path,
-        {
-            "Authorization": "Bearer " + ecjwt.jwt(claims, header, creds.secret),
-            "Content-Type": "application/json",
-        },
-        None,
-    )
+    return ecjwt.jwt(claims, header, creds.secret)
+
+
+def coinbase(creds: Creds, ts_ms: int, base: str, nonce: str | None = None) -> tuple:
+    """The key-permissions call with a CDP JWT bearer token (see coinbase_token)."""
+    path = "/api/v3/brokerage/key_permissions"
+    token = coinbase_token(creds, ts_ms, base, "GET", path, nonce)
+    return "GET", path, {"Authorization": "Bearer " + token, "Content-Type": "application/json"}, None
