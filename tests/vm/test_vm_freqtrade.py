@@ -106,7 +106,7 @@ def wait_health(remote, wanted: str, timeout: float) -> str:
 # unhealthy (DeployError "bothost-bot is unhealthy after start"). Cause not diagnosed yet (load past the
 # 300 s start period, or the container not reaching the fake at 10.0.2.2); the same preset trades, stays
 # healthy and cancels on SIGTERM in tests/test_realbot_freqtrade_local.py. It still runs: XPASS when fixed.
-@pytest.mark.xfail(reason="real Freqtrade turned unhealthy after start on the VM (not diagnosed)", strict=False)
+@pytest.mark.xfail(reason="real Freqtrade turned unhealthy after start on the VM (not diagnosed)")
 def test_real_freqtrade_trades_and_cancels_on_stop(vm, archive, tmp_path: Path) -> None:
     fake = BinanceSpot(KEY, SECRET)
     base = f"http://{vm.host_gateway}:{fake.port(fake.door(HOST_IP))}"
