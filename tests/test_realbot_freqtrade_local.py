@@ -14,6 +14,7 @@ import signal
 import subprocess
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -91,7 +92,11 @@ def test_real_freqtrade_trades_reports_its_loop_and_cancels_on_sigterm(rootfs: P
         assert fake.open_orders() and fake.unhandled == []
         as_bot = {"env": dict(settings.env), "user": settings.user}
         health = ["/bin/sh", "-c", settings.health_cmd]
-        assert run_in(rootfs, FREQTRADE_RECIPE, mounts, health, **as_bot).returncode == 0
+        # The order is placed inside the first loop; /health reports it once that loop has finished.
+        def healthy() -> bool:
+            return run_in(rootfs, FREQTRADE_RECIPE, mounts, health, **as_bot).returncode == 0
+
+        assert until(healthy, 60), "the preset's health check did not pass within 60 s of the first order"
         # A stopped trading loop (its API thread still answers /ping) fails the check once it is stale.
         api_post("/api/v1/stop")
         time.sleep(12)
@@ -113,6 +118,16 @@ def test_real_freqtrade_trades_reports_its_loop_and_cancels_on_sigterm(rootfs: P
     assert "Could not chown" not in output
     assert KEY not in output and SECRET not in output and API_PASSWORD not in output
     print(f"freqtrade stopped {stop_seconds:.1f} s after SIGTERM")
+
+
+def until(condition: Callable[[], bool], seconds: float) -> bool:
+    """Whether `condition` holds within `seconds`, asked every two seconds."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(2)
+    return True
 
 
 def api_post(path: str) -> None:
