@@ -24,7 +24,8 @@ from secret_search import found_anywhere
 
 from bothost.config.bot import parse_bot
 from bothost.config.raw import RawConfig
-from bothost.deploy.deployer import deploy
+from bothost.deploy.botfiles import read_tree
+from bothost.deploy.deployer import DeployError, deploy
 from bothost.deploy.image import inspect_archive
 from bothost.deploy.ops import remove, status, stop
 from bothost.deploy.secretfiles import BotSecrets
@@ -64,14 +65,11 @@ def settings_with(env: dict[str, str] | None = None):
     )
 
 
-def ship_files(remote, data_dir: str, files: Path) -> None:
-    """Copy the bot's files into an empty data dir, owned by the container user (until bot.files does it)."""
-    remote.check(["rm", "-rf", data_dir])
-    for path in sorted(p for p in files.rglob("*") if p.is_file()):
-        relative = path.relative_to(files)
-        folder = f"{data_dir}/{relative.parent}"
-        remote.check(["install", "-d", "-m", "0750", "-o", "1000", "-g", "1000", folder])
-        remote.write_file(f"{data_dir}/{relative}", path.read_bytes(), mode="0640", owner="1000:1000")
+def bot_log(remote) -> str:
+    """The end of the bot container's output and its last health probes."""
+    logs = remote.run(["docker", "logs", "--tail", "60", "bothost-bot"])
+    probes = remote.run(["docker", "inspect", "--format", "{{json .State.Health}}", "bothost-bot"])
+    return (logs.stdout + logs.stderr)[-6000:] + "\nhealth: " + probes.stdout[-3000:]
 
 
 def container_state(remote) -> dict:
@@ -110,7 +108,7 @@ def wait_health(remote, wanted: str, timeout: float) -> str:
 def test_real_freqtrade_trades_and_cancels_on_stop(vm, archive, tmp_path: Path) -> None:
     fake = BinanceSpot(KEY, SECRET)
     base = f"http://{vm.host_gateway}:{fake.port(fake.door(HOST_IP))}"
-    files = write_freqtrade_files(tmp_path / "files", base)
+    tree = read_tree(write_freqtrade_files(tmp_path / "files", base))
     bot_secrets = BotSecrets(
         Credentials(Secret(KEY), Secret(SECRET)), bot={"apiPassword": Secret(API_PASSWORD)}
     )
@@ -118,14 +116,16 @@ def test_real_freqtrade_trades_and_cancels_on_stop(vm, archive, tmp_path: Path) 
     try:
         with vm.remote() as remote:
             host = remote
-            ship_files(remote, first.data_dir, files)
+            remote.check(["rm", "-rf", first.data_dir])  # an empty data dir: only the shipped files
             started = time.monotonic()
-            result = deploy(host, first, bot_secrets, archive=archive, note=log)
+            try:
+                result = deploy(host, first, bot_secrets, archive=archive, bot_files=tree, note=log)
+            except DeployError:
+                log("bot log:\n" + bot_log(remote))
+                raise
             log(f"first deploy (load + start + healthy) {time.monotonic() - started:.0f} s: {result.actions}")
             assert status(host, first).health == "healthy"
-            assert fake.wait_for(lambda f: f.placed(), 300), remote.run(
-                ["docker", "logs", "bothost-bot"]
-            ).stderr
+            assert fake.wait_for(lambda f: f.placed(), 300), bot_log(remote)
             order = fake.placed()[0]
             log(f"order placed on the fake: {order}")
             assert fake.open_orders() and fake.unhandled == []
@@ -147,7 +147,7 @@ def test_real_freqtrade_trades_and_cancels_on_stop(vm, archive, tmp_path: Path) 
 
             # A redeploy (changed settings) stops the old container gracefully: it cancels its order.
             second = settings_with({"FREQTRADE__BOT_NAME": "bothost-proof-2"})
-            swapped = deploy(host, second, bot_secrets, archive=archive, note=log)
+            swapped = deploy(host, second, bot_secrets, archive=archive, bot_files=tree, note=log)
             log(f"redeploy: old bot stopped in {swapped.stop_seconds:.1f} s")
             assert order.order_id in [c.order_id for c in fake.cancels()]
             assert swapped.stop_seconds < GRACE
