@@ -127,3 +127,22 @@ def test_package_files_are_checked_weekly() -> None:
     assert check.evaluate(CommandResult(0, text)).passed
     stock = "# Defaults for debsums cron jobs\nCRON_CHECK=never\n"  # the package's own file
     assert not check.evaluate(CommandResult(0, stock)).passed
+
+
+def show(socket_state: str, socket_active: str) -> str:
+    """`systemctl show` of the aud-01 units as Debian 12 prints it; the journal's audit socket as given."""
+    units = [("auditd.service", "enabled", "active"), ("acct.service", "enabled", "active"),
+             ("systemd-journald-audit.socket", socket_state, socket_active)]
+    return "\n".join(f"Id={unit}\nUnitFileState={state}\nActiveState={active}\n"
+                     for unit, state, active in units)
+
+
+def test_audit_events_stay_out_of_the_journal() -> None:
+    s = settings()
+    aud01 = checks(s)["aud-01"]
+    assert "systemd-journald-audit.socket" in aud01.command
+    assert aud01.evaluate(CommandResult(0, show("masked", "inactive"))).passed
+    assert not aud01.evaluate(CommandResult(0, show("static", "active"))).passed  # Debian's default
+    commands = AuditRole().changes(s).commands
+    mask = commands.index(("systemctl", "mask", "--now", "systemd-journald-audit.socket"))
+    assert commands[mask + 1] == ("systemctl", "restart", "systemd-journald")  # drops the socket it holds

@@ -34,13 +34,23 @@ def stage(name: str, **change: object) -> dict:
     return {"v1": {**STATUS["v1"], name: {**STAGE, **change}}}
 
 
-JOURNALD = """Journal started
-Runtime Journal (/run/log/journal/5f1c...) is 4.8M, max 38.4M, 33.6M free.
-Time spent on flushing to /var/log/journal/5f1c... is 35.312ms for 712 entries.
-System Journal (/var/log/journal/5f1c4be1e5e84d8bbd0bd1f55ae2b4c6) is 8.0M, max 4.0G, 3.9G free.
-Journal stopped
-Journal started
-System Journal (/var/log/journal/5f1c4be1e5e84d8bbd0bd1f55ae2b4c6) is 8.0M, max 200.0M, 192.0M free.
+# `systemd-analyze cat-config systemd/journald.conf` on the rehearsal VM (Debian 12), shortened.
+DEBIAN_JOURNALD = """# /etc/systemd/journald.conf
+[Journal]
+#Storage=auto
+#Compress=yes
+#SystemMaxUse=
+#SystemMaxFileSize=
+"""
+JOURNALD = DEBIAN_JOURNALD + """
+# /etc/systemd/journald.conf.d/10-bothost.conf
+# Managed by bothost: changes here are overwritten on the next deploy.
+[Journal]
+# Keep logs across reboots: an incident is investigated after the fact.
+Storage=persistent
+# Cap the journal so a chatty process cannot fill the disk the bot needs.
+SystemMaxUse=200M
+SystemMaxFileSize=32M
 """
 
 
@@ -116,10 +126,13 @@ def test_timezone_check() -> None:
 
 
 @pytest.mark.parametrize(("stdout", "passed"), [
-    (JOURNALD, True),  # the last message (after our restart) counts
-    (JOURNALD.rsplit("Journal started", 1)[0], False),  # still the 4.0G default
-    ("Journal started\nRuntime Journal (/run/log/journal/5f1c) is 4.8M, max 38.4M, 33.6M free.\n", False),
-    ("System Journal (/var/log/journal/5f1c) is 8.0M, max 150.5M, 100.0M free.\n", True),  # capped by disk
+    (JOURNALD, True),
+    (DEBIAN_JOURNALD, False),  # Debian's defaults: auto storage, no cap of ours
+    # a later drop-in wins
+    (JOURNALD + "\n# /etc/systemd/journald.conf.d/20-other.conf\n[Journal]\nSystemMaxUse=4G\n", False),
+    (JOURNALD + "\n# /run/systemd/journald.conf.d/x.conf\n[Journal]\nStorage=volatile\n", False),
+    (JOURNALD.replace("SystemMaxUse=200M", "SystemMaxUse=150M"), True),  # smaller than the cap
+    (JOURNALD.replace("SystemMaxUse=200M", "SystemMaxUse=lots"), False),
 ])
 def test_journal_check(stdout: str, passed: bool) -> None:
     assert check("base-06").evaluate(CommandResult(0, stdout)).passed is passed
