@@ -13,7 +13,7 @@ PRIVATE_CONFIG = f"{SECRETS_MOUNT}/{FREQTRADE_PRIVATE_CONFIG}"  # bothost's seco
 # stopped loop, while the API thread still answers /api/v1/ping. Well above process_throttle_secs (5 s).
 STALE_AFTER = 120
 # freqtrade runs `sudo chown -R ftuser: user_data` on every start when FT_APP_ENV=docker; sudo cannot work
-# under no-new-privileges, so it logged "Could not chown" each start. bothost owns user_data as 1000:1000
+# under no-new-privileges, so it logged "Could not chown" each start. bothost owns user_data as the bot uid
 # already. Any other value only changes one log line: the API's "listening to external connections"
 # warning, which here means the container's own network namespace (docker publishes on 127.0.0.1).
 APP_ENV = (("FT_APP_ENV", "bothost"),)
