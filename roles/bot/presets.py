@@ -57,6 +57,8 @@ def _freqtrade(bot: BotSpec) -> dict[str, object]:
         "health_cmd": freqtrade.health_cmd(),
         # Start-up (imports, markets, first candles) takes minutes on a small or emulated CPU.
         "health_start_period": 300,
+        # The check starts a Python beside a bot that may be busy analysing: docker's own default timeout.
+        "health_timeout": 30,
         "published": (("127.0.0.1", freqtrade.API_PORT, freqtrade.API_PORT),),  # API/FreqUI via SSH tunnel
     }
 
