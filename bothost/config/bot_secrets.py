@@ -32,12 +32,7 @@ def parse_bot_secrets(raw: RawConfig) -> tuple[tuple[str, Secret | Encrypted], .
         if not _SECRET_NAME.fullmatch(name) or name in RESERVED_SECRET_NAMES:
             raise ConfigError(key, "***", "not a usable secret name (it becomes a file name) or reserved",
                               "use letters, digits and _, starting with a letter, e.g. telegramToken")
-        if isinstance(item, dict) and set(item) == {"secure"} and isinstance(item["secure"], str):
-            item = Encrypted(item["secure"])
-        if isinstance(item, str):
-            item = Secret(item)
-        if not isinstance(item, Secret | Encrypted) or not item:
-            raise ConfigError(key, "***", "expected a non-empty secret string", fix)
+        item = secret_item(key, item, fix)
         # The CLI may read a secret from an environment variable named after it (config/secrets.py):
         # telegramToken, TelegramToken and telegram_token all end in ..._TELEGRAM_TOKEN.
         variable = env_name(f"{NS}:{name[0].lower()}{name[1:]}").removeprefix("BOTHOST_")
@@ -48,3 +43,14 @@ def parse_bot_secrets(raw: RawConfig) -> tuple[tuple[str, Secret | Encrypted], .
         variables[variable] = name
         pairs.append((name, item))
     return tuple(pairs)
+
+
+def secret_item(key: str, item: object, fix: str) -> Secret | Encrypted:
+    """One value of a secret object, wrapped: `secure:` ciphertext stays Encrypted, plain text a Secret."""
+    if isinstance(item, dict) and set(item) == {"secure"} and isinstance(item["secure"], str):
+        item = Encrypted(item["secure"])
+    if isinstance(item, str):
+        item = Secret(item)
+    if not isinstance(item, Secret | Encrypted) or not item:
+        raise ConfigError(key, "***", "expected a non-empty secret string", fix)
+    return item
