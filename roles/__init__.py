@@ -17,9 +17,10 @@ def all_roles() -> list[Role]:
     from roles.ssh import SshRole
     from roles.time import TimeRole
     from roles.updates import UpdatesRole
+    from roles.watch import WatchRole
 
     # base first (the admin user exists before sshd allows only it); the firewall is up before
     # docker starts publishing anything; docker after its sysctls and firewall are in place;
-    # audit last, once the bot's directories that its rules watch exist.
+    # audit once the bot's directories that its rules watch exist; the watcher last, watching all of it.
     return [BaseRole(), KernelRole(), SshRole(), FirewallRole(), CiGateRole(), TimeRole(), UpdatesRole(),
-            DockerRole(), BotRole(), AuditRole()]
+            DockerRole(), BotRole(), AuditRole(), WatchRole()]

@@ -31,15 +31,16 @@ WATCH_FIELDS = {
     "telegramApi": "Telegram's Bot API base URL (default https://api.telegram.org; a local fake in tests).",
     "policy": "On a trade alarm: alert, or stop (alert, then stop the bot gracefully) (default alert).",
     "pollSeconds": "Seconds between two reads of the exchange and the host (15 to 3600, default 60).",
-    "heartbeat": "Send a daily \"all quiet\" message when nothing happened (default true).",
+    "heartbeat": 'Send a daily "all quiet" message when nothing happened (default true).',
     "pairs": "Pairs the bot trades, e.g. [BTC/USDT], for bots the watcher cannot ask (generic, hummingbot).",
     "diskPercent": "Alarm when a filesystem is this full (50 to 99, default 90).",
     "memoryPercent": "Alarm when this much memory is in use (50 to 99, default 90).",
 }
 WATCH_KEYS = {
     WATCH_KEY: "The watcher (object; fields in README, Watch). Unset: no watcher.",
-    WATCH_SECRETS_KEY: "The watcher's secrets (secret object): " + "; ".join(
-        f"{name}: {why}" for name, why in WATCH_SECRET_NAMES.items()) + ".",
+    WATCH_SECRETS_KEY: "The watcher's secrets (secret object): "
+    + "; ".join(f"{name}: {why}" for name, why in WATCH_SECRET_NAMES.items())
+    + ".",
 }
 _PAIR = re.compile(r"[A-Za-z0-9]{1,20}[/_-][A-Za-z0-9]{1,20}(:[A-Za-z0-9]{1,20})?")
 _CHAT = re.compile(r"-?[0-9]{1,20}|@[A-Za-z0-9_]{5,32}")
@@ -71,36 +72,55 @@ def parse_watch(raw: RawConfig) -> WatchSpec | None:
     value = raw.mapping(WATCH_KEY, fix=fix)
     if value is None:
         if raw.has(WATCH_SECRETS_KEY):
-            raise ConfigError(WATCH_SECRETS_KEY, "(set)", f"watcher secrets are set but {WATCH_KEY} is not",
-                              fix)
+            raise ConfigError(
+                WATCH_SECRETS_KEY, "(set)", f"watcher secrets are set but {WATCH_KEY} is not", fix
+            )
         return None
     unknown = sorted(set(value) - set(WATCH_FIELDS))
     if unknown:
-        raise ConfigError(f"{WATCH_KEY}.{unknown[0]}", "(set)", "unknown watch field",
-                          f"use one of {', '.join(WATCH_FIELDS)}")
+        raise ConfigError(
+            f"{WATCH_KEY}.{unknown[0]}",
+            "(set)",
+            "unknown watch field",
+            f"use one of {', '.join(WATCH_FIELDS)}",
+        )
     fields = RawConfig({f"{WATCH_KEY}.{name}": item for name, item in value.items()})
     channels = fields.string_list(key("channels"), fix=fix)
     for channel in channels:
         if channel not in CHANNELS:
-            raise ConfigError(key("channels"), channel, f"unknown channel; expected {' or '.join(CHANNELS)}",
-                              fix)
+            raise ConfigError(
+                key("channels"), channel, f"unknown channel; expected {' or '.join(CHANNELS)}", fix
+            )
     policy = fields.string(key("policy"), "alert", fix=f"pulumi config set --path '{key('policy')}' alert")
     if policy not in POLICIES:
-        raise ConfigError(key("policy"), policy, f"expected one of {', '.join(POLICIES)}",
-                          f"pulumi config set --path '{key('policy')}' alert")
+        raise ConfigError(
+            key("policy"),
+            policy,
+            f"expected one of {', '.join(POLICIES)}",
+            f"pulumi config set --path '{key('policy')}' alert",
+        )
     secrets = _secrets(raw)
     chat = None
     if "telegram" in channels:
-        chat = fields.string(key("telegramChatId"), fix=f"pulumi config set --path '{key('telegramChatId')}' "
-                             "<chat id> (ask @userinfobot)")
+        chat = fields.string(
+            key("telegramChatId"),
+            fix=f"pulumi config set --path '{key('telegramChatId')}' <chat id> (ask @userinfobot)",
+        )
         if not _CHAT.fullmatch(chat):
-            raise ConfigError(key("telegramChatId"), chat, "expected a numeric chat id or @channelname",
-                              "ask @userinfobot for your chat id")
+            raise ConfigError(
+                key("telegramChatId"),
+                chat,
+                "expected a numeric chat id or @channelname",
+                "ask @userinfobot for your chat id",
+            )
     for channel, name in (("telegram", "telegramToken"), ("webhook", "webhookUrl")):
         if channel in channels and name not in dict(secrets):
-            raise ConfigError(f"{WATCH_SECRETS_KEY}.{name}", None, f"the {channel} channel needs "
-                              f"{WATCH_SECRET_NAMES[name]}",
-                              f"pulumi config set --secret --path '{WATCH_SECRETS_KEY}.{name}' <value>")
+            raise ConfigError(
+                f"{WATCH_SECRETS_KEY}.{name}",
+                None,
+                f"the {channel} channel needs {WATCH_SECRET_NAMES[name]}",
+                f"pulumi config set --secret --path '{WATCH_SECRETS_KEY}.{name}' <value>",
+            )
     pairs = fields.string_list(key("pairs"), [], fix="a list like [BTC/USDT, ETH/USDT]")
     for pair in pairs:
         if not _PAIR.fullmatch(pair):
@@ -131,8 +151,12 @@ def _api(fields: RawConfig, key: str, allow_local: bool) -> str:
     if parts.scheme not in ("https", "http") or not parts.hostname or parts.path.strip("/") or parts.query:
         raise ConfigError(key, url, "expected https://host[:port]", "remove it for https://api.telegram.org")
     if parts.scheme == "http" and not allow_local:
-        raise ConfigError(key, url, "plain http sends the bot token readable",
-                          "use https, or set bothost:allowLocalApiBase for a local fake in tests")
+        raise ConfigError(
+            key,
+            url,
+            "plain http sends the bot token readable",
+            "use https, or set bothost:allowLocalApiBase for a local fake in tests",
+        )
     return url.rstrip("/")
 
 
@@ -143,12 +167,16 @@ def _secrets(raw: RawConfig) -> tuple[tuple[str, Secret | Encrypted], ...]:
     for name, item in sorted(value.items()):
         key = f"{WATCH_SECRETS_KEY}.{name}"
         if name not in WATCH_SECRET_NAMES:
-            raise ConfigError(key, "***", "unknown watcher secret",
-                              f"use one of {', '.join(WATCH_SECRET_NAMES)}")
+            raise ConfigError(
+                key, "***", "unknown watcher secret", f"use one of {', '.join(WATCH_SECRET_NAMES)}"
+            )
         pairs.append((name, secret_item(key, item, fix)))
     names = {name for name, _ in pairs}
     if ("exchangeApiKey" in names) != ("exchangeApiSecret" in names):
-        raise ConfigError(f"{WATCH_SECRETS_KEY}.exchangeApiSecret", "***",
-                          "a read-only key needs both its key and its secret",
-                          f"set both {WATCH_SECRETS_KEY}.exchangeApiKey and .exchangeApiSecret")
+        raise ConfigError(
+            f"{WATCH_SECRETS_KEY}.exchangeApiSecret",
+            "***",
+            "a read-only key needs both its key and its secret",
+            f"set both {WATCH_SECRETS_KEY}.exchangeApiKey and .exchangeApiSecret",
+        )
     return tuple(pairs)
