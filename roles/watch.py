@@ -177,7 +177,8 @@ def unit_files(s: WatchSettings) -> tuple[FileChange, ...]:
         FileChange(f"{UNIT_DIR}/{TEST_UNIT}", render("watch/bothost-watch.service.j2", s=s, test=True)),
         FileChange(f"{UNIT_DIR}/{STATUS_UNIT}", render("watch/bothost-watch-status.service.j2", s=s)),
         FileChange(f"{UNIT_DIR}/{STATUS_TIMER}", render("watch/bothost-watch-status.timer.j2", s=s)),
-        FileChange(s.status_script, (TEMPLATE_DIR / "watch/bothost-watch-status.py").read_text(), mode="0755"),
+        FileChange(s.status_script, (TEMPLATE_DIR / "watch/bothost-watch-status.py").read_text(),
+                   mode="0755"),
     )
 
 
