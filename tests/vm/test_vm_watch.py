@@ -1,0 +1,143 @@
+"""The watcher on the shared rehearsal VM: installed by deploy's converge over SSH, it runs as its own user
+in its sandbox (the role's checks pass), an SSH login and an attacker's fill on a fake OKX alarm at a fake
+webhook on this machine (10.0.2.2 from the guest), no secret on the guest's argv or journal, and it is
+back after a reboot. Removed again at the end, so the example host is as the other VM tests expect it."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from fakes.exchanges import HOST_IP
+from fakes.watch_channels import FakeChannel
+from fakes.watch_exchanges import WatchFake
+from keyaudit_harness import assert_secret_free
+from keyaudit_keys import key_for, passphrase_for, secret_for
+
+from bothost.config import parse_spec
+from bothost.deploy.watch import converge_watch, watch_secrets, watch_settings
+from roles.watch import STATUS_TIMER, STATUS_UNIT, SYSUSERS_PATH, TEST_UNIT, UNIT, UNIT_DIR, WatchRole
+
+pytestmark = pytest.mark.vm
+
+ROOT = Path(__file__).resolve().parents[2]
+HOOK_PATH = "/hook/WEBHOOK-PATH-SENTINEL-9a7f"
+POLL = 15
+
+
+class Installed:
+    """The watcher installed on the VM against a fake OKX and a fake webhook here."""
+
+    def __init__(self, vm: object) -> None:
+        self.okx = WatchFake("okx", key_for("okx"), secret_for("okx"), passphrase_for("okx"))
+        self.hook = FakeChannel()
+        gateway = vm.host_gateway
+        okx_base = f"http://{gateway}:{self.okx.port(self.okx.door(HOST_IP))}"
+        hook_url = f"http://{gateway}:{self.hook.base.rsplit(':', 1)[1]}{HOOK_PATH}"
+        config = yaml.safe_load((ROOT / "Pulumi.example.yaml").read_text())["config"]
+        config.update({
+            "bothost:exchange": "okx",
+            "bothost:exchangeApiBase": okx_base,
+            "bothost:allowLocalApiBase": True,
+            "bothost:exchangeApiKey": key_for("okx"),
+            "bothost:exchangeApiSecret": secret_for("okx"),
+            "bothost:exchangePassphrase": passphrase_for("okx"),
+            "bothost:watch": {"channels": ["webhook"], "pollSeconds": POLL, "heartbeat": False,
+                              "pairs": ["BTC/USDT"]},
+            "bothost:watchSecrets": {"webhookUrl": hook_url},
+        })
+        self.spec = parse_spec(config, stack="vm")
+        self.settings = watch_settings(self.spec)
+        self.secrets = [key_for("okx"), secret_for("okx"), passphrase_for("okx"), HOOK_PATH]
+        self.values = watch_secrets(self.spec, lambda value, _key: value)
+
+    def texts(self) -> list[str]:
+        """Messages the webhook received."""
+        return self.hook.texts()
+
+    def wait_for(self, words: str, timeout: float = 4 * POLL + 60) -> str:
+        """The first webhook message containing `words`, waiting up to `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [text for text in self.texts() if words in text]
+            if found:
+                return found[0]
+            time.sleep(1)
+        raise AssertionError(f"no alarm with {words!r} within {timeout:.0f} s; received {self.texts()}")
+
+    def close(self) -> None:
+        self.okx.close()
+        self.hook.close()
+
+
+def _remove(remote: object, s: object) -> None:
+    """Take the watcher off the VM again (units, account, files), so later tests see the example host."""
+    remote.run(["systemctl", "disable", "--now", UNIT, STATUS_TIMER])
+    remote.run(["rm", "-rf", "--", *(f"{UNIT_DIR}/{u}" for u in (UNIT, TEST_UNIT, STATUS_UNIT, STATUS_TIMER)),
+                SYSUSERS_PATH, s.config_dir, s.code_path, s.status_script, s.state_dir])
+    remote.run(["systemctl", "daemon-reload"])
+    remote.run(["userdel", s.user])
+
+
+@pytest.fixture(scope="module")
+def installed(vm) -> Iterator[Installed]:
+    world = Installed(vm)
+    started = time.monotonic()
+    try:
+        with vm.remote() as remote:
+            written = converge_watch(remote, world.settings, world.values)
+            assert world.settings.code_path in written
+            assert converge_watch(remote, world.settings, world.values) == [], "a rerun changed files"
+        print(f"watcher installed in {time.monotonic() - started:.0f} s", file=sys.stderr)
+        yield world
+    finally:
+        with vm.remote() as remote:
+            _remove(remote, world.settings)
+        world.close()
+
+
+def test_the_watcher_runs_as_its_own_sandboxed_user(vm, installed: Installed) -> None:
+    checks = WatchRole().checks(installed.settings)
+    with vm.remote() as remote:
+        outcomes = {c.id: c.evaluate(remote.run(list(c.command))) for c in checks}
+    assert all(o.passed for o in outcomes.values()), outcomes
+
+
+def test_an_ssh_login_and_an_attacker_fill_alarm_at_the_webhook(vm, installed: Installed) -> None:
+    with vm.remote():  # this login is what the watcher must report
+        pass
+    login = installed.wait_for("SSH login: bothost from")
+    assert "publickey" in login and "SHA256:" in login, login
+    started = time.monotonic()
+    installed.okx.fill("T-ATTACK-1", "9999", "SYS/USDT", amount=80_000, price=0.31)
+    fill = installed.wait_for("SYS/USDT")
+    print(f"fill to alarm: {time.monotonic() - started:.0f} s (poll {POLL} s)", file=sys.stderr)
+    assert "a pair the bot does not trade" in fill
+    with vm.remote() as remote:
+        journal = remote.run(["journalctl", "--no-pager", "-o", "cat", "-u", UNIT, "-u", TEST_UNIT]).stdout
+        argv = remote.run(["ps", "-eo", "user:32,args", "--no-headers"]).stdout
+    assert "SYS/USDT" in journal, "the journal keeps no record of the alarm"
+    assert f"{installed.settings.user} " in argv, "the watcher's process was not seen"
+    assert_secret_free([journal, argv, *installed.texts()], installed.secrets)
+
+
+def test_alert_test_unit_sends_one_message(vm, installed: Installed) -> None:
+    before = len(installed.texts())
+    with vm.remote() as remote:
+        remote.check(["systemctl", "start", TEST_UNIT], timeout=90)
+    assert "test message" in installed.texts()[before], installed.texts()[before:]
+
+
+def test_the_watcher_is_back_after_a_reboot(vm, installed: Installed) -> None:
+    vm.reboot()
+    checks = [c for c in WatchRole().checks(installed.settings) if c.id in ("wat-02", "wat-05")]
+    with vm.remote() as remote:
+        outcomes = [c.evaluate(remote.run(list(c.command))) for c in checks]
+    assert all(o.passed for o in outcomes), outcomes
