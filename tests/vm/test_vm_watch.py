@@ -117,13 +117,13 @@ def test_an_ssh_login_and_an_attacker_fill_alarm_at_the_webhook(vm, installed: I
     assert "publickey" in login and "SHA256:" in login, login
     started = time.monotonic()
     installed.okx.fill("T-ATTACK-1", "9999", "SYS/USDT", amount=80_000, price=0.31)
-    fill = installed.wait_for("SYS/USDT")
+    fill = installed.wait_for("a pair the bot does not trade")
     print(f"fill to alarm: {time.monotonic() - started:.0f} s (poll {POLL} s)", file=sys.stderr)
-    assert "a pair the bot does not trade" in fill
+    assert "SYS-USDT" in fill and "order 9999" in fill, fill
     with vm.remote() as remote:
         journal = remote.run(["journalctl", "--no-pager", "-o", "cat", "-u", UNIT, "-u", TEST_UNIT]).stdout
         argv = remote.run(["ps", "-eo", "user:32,args", "--no-headers"]).stdout
-    assert "SYS/USDT" in journal, "the journal keeps no record of the alarm"
+    assert "SYS-USDT" in journal, "the journal keeps no record of the alarm"
     assert f"{installed.settings.user} " in argv, "the watcher's process was not seen"
     assert_secret_free([journal, argv, *installed.texts()], installed.secrets)
 
