@@ -86,6 +86,8 @@ def parse_watch(raw: RawConfig) -> WatchSpec | None:
         )
     fields = RawConfig({f"{WATCH_KEY}.{name}": item for name, item in value.items()})
     channels = fields.string_list(key("channels"), fix=fix)
+    if not channels:
+        raise ConfigError(key("channels"), [], "at least one channel is needed, or alarms go nowhere", fix)
     for channel in channels:
         if channel not in CHANNELS:
             raise ConfigError(

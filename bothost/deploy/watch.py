@@ -71,7 +71,12 @@ def wanted_files(s: WatchSettings, secrets: Secret) -> list[WatchFile]:
 
 
 def converge_watch(host: Host, s: WatchSettings, secrets: Secret, note: Report = lambda _: None) -> list[str]:
-    """Bring the watcher to what `s` says; returns the paths written (empty: nothing changed)."""
+    """Bring the watcher to what `s` says, under the host's deploy lock; returns the paths written."""
+    with host.lock():
+        return _converge(host, s, secrets, note)
+
+
+def _converge(host: Host, s: WatchSettings, secrets: Secret, note: Report) -> list[str]:
     files = wanted_files(s, secrets)
     paths = [f.path for f in files]
     host.check(["install", "-d", "-m", "0700", "-o", "root", "-g", "root", s.config_dir])
@@ -84,7 +89,7 @@ def converge_watch(host: Host, s: WatchSettings, secrets: Secret, note: Report =
             f.mode,
             "0:0",
         ):
-            host.write_file(f.path, f.data(), mode=f.mode, owner="root:root")
+            host.write_file(f.path, f.data(), mode=f.mode, owner="0:0")
             written.append(f.path)
     if SYSUSERS_PATH in written or host.run(["id", s.user]).exit_status != 0:
         host.check(["systemd-sysusers", SYSUSERS_PATH])

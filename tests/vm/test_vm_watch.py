@@ -106,7 +106,10 @@ def installed(vm) -> Iterator[Installed]:
 def test_the_watcher_runs_as_its_own_sandboxed_user(vm, installed: Installed) -> None:
     checks = WatchRole().checks(installed.settings)
     with vm.remote() as remote:
-        outcomes = {c.id: c.evaluate(remote.run(list(c.command))) for c in checks}
+        results = {c.id: remote.run(list(c.command)) for c in checks}
+    for check_id, result in results.items():  # the real outputs the unit tests' fixtures come from
+        print(f"--- {check_id} exit {result.exit_status}\n{result.stdout}", file=sys.stderr)
+    outcomes = {c.id: c.evaluate(results[c.id]) for c in checks}
     assert all(o.passed for o in outcomes.values()), outcomes
 
 
@@ -122,7 +125,9 @@ def test_an_ssh_login_and_an_attacker_fill_alarm_at_the_webhook(vm, installed: I
     assert "SYS-USDT" in fill and "order 9999" in fill, fill
     with vm.remote() as remote:
         journal = remote.run(["journalctl", "--no-pager", "-o", "cat", "-u", UNIT, "-u", TEST_UNIT]).stdout
+        sshd = remote.run(["journalctl", "--no-pager", "-o", "json", "-n", "4", "SYSLOG_IDENTIFIER=sshd"])
         argv = remote.run(["ps", "-eo", "user:32,args", "--no-headers"]).stdout
+    print(f"--- sshd journal\n{sshd.stdout}\n--- watcher journal\n{journal}", file=sys.stderr)
     assert "SYS-USDT" in journal, "the journal keeps no record of the alarm"
     assert f"{installed.settings.user} " in argv, "the watcher's process was not seen"
     assert_secret_free([journal, argv, *installed.texts()], installed.secrets)
@@ -132,11 +137,13 @@ def test_alert_test_unit_sends_one_message(vm, installed: Installed) -> None:
     before = len(installed.texts())
     with vm.remote() as remote:
         remote.check(["systemctl", "start", TEST_UNIT], timeout=90)
-    assert "test message" in installed.texts()[before], installed.texts()[before:]
+    assert any("test message" in text for text in installed.texts()[before:]), installed.texts()[before:]
 
 
 def test_the_watcher_is_back_after_a_reboot(vm, installed: Installed) -> None:
+    started = time.monotonic()
     vm.reboot()
+    print(f"reboot: {time.monotonic() - started:.0f} s", file=sys.stderr)
     checks = [c for c in WatchRole().checks(installed.settings) if c.id in ("wat-02", "wat-05")]
     with vm.remote() as remote:
         outcomes = [c.evaluate(remote.run(list(c.command))) for c in checks]

@@ -1,0 +1,129 @@
+"""Deploy's watcher install over SSH: every file once, root-owned, tokens only on stdin into a 0400 file;
+a rerun changes nothing; the bot's key stands in for a missing read-only key, with a warning."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from deploy_fake import FakeDockerHost
+from role_specs import make_spec
+
+from bothost.deploy.watch import converge_watch, watch_secrets, watch_settings
+from bothost.errors import BothostError
+from bothost.keyaudit.bundle import watch_bundle
+from bothost.role import CommandResult
+from bothost.secret import Secret
+from roles.watch import STATUS_TIMER, SYSUSERS_PATH, UNIT
+
+TOKEN = "123456:TG-TOKEN-SENTINEL-77aa"
+HOOK = "https://hooks.example.com/services/HOOK-SENTINEL-0b1c"
+EXCHANGE_KEY, EXCHANGE_SECRET = "KEY-SENTINEL-1f2e", "SECRET-SENTINEL-3d4c"
+READ_KEY, READ_SECRET = "READ-KEY-SENTINEL-5b6a", "READ-SECRET-SENTINEL-7980"
+PASSWORD = "FT-PASSWORD-SENTINEL-c0de"
+ALL = [TOKEN, HOOK, EXCHANGE_KEY, EXCHANGE_SECRET, READ_KEY, READ_SECRET, PASSWORD]
+
+
+class WatchHost(FakeDockerHost):
+    """The fake host, plus what the watcher's install runs: install -d, systemd-sysusers, id, systemctl."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.users: set[str] = set()
+        self.active: set[str] = set()
+
+    def _install(self, args: list[str]) -> CommandResult:
+        self.dirs[args[-1]] = (args[2], "0:0")
+        return CommandResult(0, "")
+
+    def _systemd_sysusers(self, args: list[str]) -> CommandResult:
+        self.users.add(self.files[args[0]][0].decode().split("\nu ")[1].split()[0])
+        return CommandResult(0, "")
+
+    def _id(self, args: list[str]) -> CommandResult:
+        return CommandResult(0 if args[0] in self.users else 1, "")
+
+    def _systemctl(self, args: list[str]) -> CommandResult:
+        units = [a for a in args[1:] if not a.startswith("-")]
+        if args[0] in ("start", "restart"):
+            self.active.update(units)
+        return CommandResult(0 if args[0] != "is-active" or set(units) <= self.active else 3, "")
+
+
+def spec(**watch_secrets_extra: str):
+    return make_spec(
+        exchange="okx",
+        exchangeApiKey=EXCHANGE_KEY,
+        exchangeApiSecret=EXCHANGE_SECRET,
+        exchangePassphrase="PASS-SENTINEL-aa11",
+        bot={"preset": "freqtrade"},
+        botSecrets={"apiPassword": PASSWORD},
+        watch={"channels": ["telegram", "webhook"], "telegramChatId": "42"},
+        watchSecrets={"telegramToken": TOKEN, "webhookUrl": HOOK, **watch_secrets_extra},
+    )
+
+
+def resolve(value: object, _key: str) -> Secret:
+    return value
+
+
+def test_install_writes_everything_once_and_a_rerun_changes_nothing() -> None:
+    host, notes = WatchHost(), []
+    s = watch_settings(spec())
+    secrets = watch_secrets(spec(), resolve, notes.append)
+    written = converge_watch(host, s, secrets)
+    assert set(written) >= {s.code_path, s.config_path, s.secrets_path, SYSUSERS_PATH}
+    assert host.files[s.secrets_path][1:] == ("0400", "0:0")
+    assert host.files[s.code_path][0] == watch_bundle()
+    assert json.loads(host.files[s.config_path][0])["exchange"]["name"] == "okx"
+    assert {"bothost-watch"} == host.users and {UNIT, STATUS_TIMER} <= host.active
+    assert ["systemctl", "daemon-reload"] in host.commands
+    before = len(host.commands)
+    assert converge_watch(host, s, secrets) == []
+    rerun = host.commands[before:]
+    assert ["systemctl", "restart", UNIT] not in rerun and ["systemctl", "daemon-reload"] not in rerun
+
+
+def test_tokens_travel_only_in_the_secrets_file() -> None:
+    host = WatchHost()
+    s = watch_settings(spec())
+    converge_watch(host, s, watch_secrets(spec(), resolve))
+    stored = json.loads(host.files[s.secrets_path][0])
+    assert stored["telegramToken"] == TOKEN and stored["apiPassword"] == PASSWORD
+    others = [data for path, (data, _m, _o) in host.files.items() if path != s.secrets_path]
+    for secret in ALL:
+        assert secret not in host.wire_text()
+        assert all(secret.encode() not in data for data in others), secret
+
+
+def test_the_bots_key_stands_in_with_a_warning_and_a_read_only_key_wins() -> None:
+    notes: list[str] = []
+    fallback = json.loads(watch_secrets(spec(), resolve, notes.append).reveal())
+    assert fallback["exchangeApiKey"] == EXCHANGE_KEY and any("read-only key" in n for n in notes)
+    notes.clear()
+    own = json.loads(
+        watch_secrets(
+            spec(exchangeApiKey=READ_KEY, exchangeApiSecret=READ_SECRET), resolve, notes.append
+        ).reveal()
+    )
+    assert (own["exchangeApiKey"], own["exchangeApiSecret"]) == (READ_KEY, READ_SECRET) and notes == []
+    assert all(s not in repr(watch_secrets(spec(), resolve)) for s in ALL)
+
+
+def test_a_watcher_that_does_not_start_is_an_error() -> None:
+    class Dead(WatchHost):
+        def _systemctl(self, args: list[str]) -> CommandResult:
+            if args[0] == "is-active":
+                return CommandResult(3, "")
+            return super()._systemctl(args)
+
+        def _journalctl(self, args: list[str]) -> CommandResult:
+            return CommandResult(0, "KeyError: 'channels'\n")
+
+    with pytest.raises(BothostError, match="did not start: KeyError"):
+        converge_watch(Dead(), watch_settings(spec()), watch_secrets(spec(), resolve))
+
+
+def test_no_watcher_configured() -> None:
+    with pytest.raises(BothostError, match="bothost:watch is not set"):
+        watch_settings(make_spec())
