@@ -13,7 +13,7 @@ from .alarms import Alarm
 # sshd's line for a login (auth2.c auth_log): "Accepted publickey for USER from ADDR port N ssh2: TYPE FP"
 _ACCEPTED = re.compile(
     r"Accepted (?P<method>\S+) for (?P<user>\S+) from (?P<source>\S+) port (?P<port>\d+)"
-    r"(?: \S+)?(?:: (?P<keytype>\S+) (?P<fingerprint>\S+))?"
+    r"(?: [^\s:]+)?(?:: (?P<keytype>\S+) (?P<fingerprint>\S+))?"
 )
 RESTART_LOOP = 3  # the bot restarted this many times since the last status: a restart loop
 
