@@ -101,6 +101,10 @@ def test_one_tick_alarms_on_a_foreign_fill_and_keeps_its_state(host: Host) -> No
     assert any("SYS-USDT, a pair the bot does not trade" in t for t in texts), texts
     alarms = [e["text"] for e in events(done) if e["event"] == "alarm"]
     assert alarms == texts  # the journal keeps exactly what the owner was sent
+    fills = [e for e in events(done) if e["event"] == "fill"]
+    assert fills == [{"event": "fill", "exchange": "okx", "pair": "SYS-USDT", "bot": False}]
+    assert host.run("--once").returncode == 0
+    assert len(host.hook.texts()) == len(texts)  # the re-read overlap raises no second alarm after a restart
     state = json.loads((host.state / "state.json").read_text())
     assert state["since_ms"] > 0 and "since_s" in state
     assert_secret_free([done.stdout, done.stderr, *texts, json.dumps(state)], SECRETS)

@@ -85,7 +85,7 @@ class Notifier:
         self._secrets = sorted(
             {s for s in secrets if s} | {s for c in self.channels for s in c.secrets()}, key=len, reverse=True
         )
-        self._seen: dict[str, int] = {}
+        self.seen: dict[str, int] = {}  # alarm key -> when it was sent (the watcher keeps it across restarts)
         self._sent: list[int] = []
         self.suppressed = 0
         self.errors: list[str] = []
@@ -94,11 +94,11 @@ class Notifier:
         """Send the alarms that are new and within the rate; returns the texts sent."""
         sent = []
         now = self.clock()
-        self._seen = {key: at for key, at in self._seen.items() if now - at <= self.dedup_ms}
+        self.seen = {key: at for key, at in self.seen.items() if now - at <= self.dedup_ms}
         for alarm in alarms:
-            if alarm.key in self._seen:
+            if alarm.key in self.seen:
                 continue
-            self._seen[alarm.key] = now
+            self.seen[alarm.key] = now
             self._sent = [t for t in self._sent if now - t < self.window_ms]
             if len(self._sent) >= self.burst:
                 self.suppressed += 1

@@ -37,6 +37,7 @@ class ExchangeWatch:
         self.reach = Reachability(exchange, fail_limit)
         self.skew_limit_ms, self.timeout = skew_limit_ms, timeout
         self.balances: dict[str, float] | None = None
+        self.last_fills: list = []  # the fills the last good poll read (for the watcher's log)
 
     def poll(self, book: BotBook, now_ms: int) -> list[Alarm]:
         """Read the exchange once (now_ms: the watcher's time, for what to read next; requests are signed
@@ -71,6 +72,7 @@ class ExchangeWatch:
             return self.reach.failed(f"unexpected reply ({type(error).__name__})")
         alarms = self.reach.succeeded() + alarms
         if self.source.kind == "fills":
+            self.last_fills = list(found)
             alarms += tripwire.fill_alarms(self.exchange, found, book)
             if ledger is not None:
                 alarms += tripwire.ledger_alarms(self.exchange, ledger, {f.trade_id for f in found})

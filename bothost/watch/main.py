@@ -140,7 +140,8 @@ class Journal:
 
 
 def tick(watcher: Watcher, host: HostWatch, state: dict) -> None:
-    """One round: the exchange (inside the Watcher), then the host's alarms; channel failures logged."""
+    """One round: the exchange (inside the Watcher), then the host's alarms; channel failures logged, and
+    each new fill once, as the bot's or unexplained (for `bothost report`)."""
     before = len(watcher.notifier.errors)
     alarms = watcher.tick()
     host_alarms = host.tick(int(time.time()))
@@ -149,27 +150,29 @@ def tick(watcher: Watcher, host: HostWatch, state: dict) -> None:
     watcher.notifier.notify(host_alarms)
     for error in watcher.notifier.errors[before:]:
         emit({"event": "channel-error", "text": error})
+    keys = {alarm.key for alarm in alarms}
+    logged = state.setdefault("fills_logged", [])
+    for watch in watcher.exchanges:
+        for fill in watch.last_fills:
+            if fill.trade_id not in logged:
+                unexplained = f"fill:{watch.exchange}:{fill.trade_id}" in keys
+                emit({"event": "fill", "exchange": watch.exchange, "pair": fill.pair, "bot": not unexplained})
+                logged.append(fill.trade_id)
+    del logged[:-1000]  # enough to span the re-read overlap many times over
     state["since_ms"] = watcher.exchanges[0].since_ms if watcher.exchanges else None
+    state["seen"] = watcher.notifier.seen
     emit({"event": "tick", "alarms": len(alarms) + len(host_alarms)})
 
 
-def send_test(config: dict, secrets: dict) -> int:
-    """`bothost alert test`: one message on every channel; a line per channel; exit 1 if any failed."""
-    failed = 0
+def test_results(config: dict, secrets: dict) -> list[dict]:
+    """`bothost alert test`: one message on every channel; per channel, whether it went out (or why not)."""
+    results = []
     for channel in channels(config, secrets):
         notifier = Notifier([channel], now_ms, secrets=[str(v) for v in secrets.values()])
         notifier.notify([Alarm("test", "test", "test message from `bothost alert test`: this channel works")])
-        ok = not notifier.errors
-        failed += not ok
-        emit(
-            {
-                "event": "test",
-                "channel": channel.name,
-                "ok": ok,
-                **({} if ok else {"error": notifier.errors[0]}),
-            }
-        )
-    return 1 if failed else 0
+        error = {"error": notifier.errors[0]} if notifier.errors else {}
+        results.append({"event": "test", "channel": channel.name, "ok": not error, **error})
+    return results
 
 
 def load_state(path: str) -> dict:
@@ -197,10 +200,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config, secrets = load(os.environ["CREDENTIALS_DIRECTORY"])
     if args.test:
-        return send_test(config, secrets)
+        results = test_results(config, secrets)
+        for result in results:
+            emit(result)
+        return 0 if all(r["ok"] for r in results) else 1
     state_path = os.path.join(os.environ.get("STATE_DIRECTORY", "."), "state.json")
     state = load_state(state_path)
     watcher, host = build(config, secrets, state)
+    watcher.notifier.seen.update(state.get("seen", {}))  # no repeat of an alarm sent before a restart
     emit({"event": "start", "channels": config["channels"], "policy": config["policy"]})
     while True:
         tick(watcher, host, state)
