@@ -21,6 +21,8 @@ COMMANDS: dict[str, str] = {
     "status": "bothost.cli.status:status",
     "logs": "bothost.cli.logs:logs",
     "stop": "bothost.cli.stop:stop",
+    "alert": "bothost.cli.alert:alert",
+    "report": "bothost.cli.report:report",
 }
 
 
