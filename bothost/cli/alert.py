@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from bothost.cli.session import Session, with_session
@@ -60,15 +58,9 @@ def _on_host(session: Session) -> list[dict]:
 
 def test_lines(text: str) -> list[dict]:
     """The watcher's `--test` output: one JSON object per channel."""
-    results = []
-    for line in text.splitlines():
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(event, dict) and event.get("event") == "test":
-            results.append(event)
-    return results
+    from bothost.watch.report import journal_entries
+
+    return [event for event in journal_entries(text) if event.get("event") == "test"]
 
 
 def _local(session: Session) -> list[dict]:

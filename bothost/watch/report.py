@@ -15,7 +15,7 @@ def _iso(micros: str | int) -> str:
 
 
 def journal_entries(text: str) -> list[dict]:
-    """`journalctl -o json` lines as objects (lines that are not JSON objects are skipped)."""
+    """JSON lines (`journalctl -o json`, the watcher's own output) as objects; other lines are skipped."""
     entries = []
     for line in text.splitlines():
         try:
