@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, ClassVar
 
 from bothost.config import StackSpec
@@ -13,6 +13,7 @@ from bothost.shell import CommandResult
 
 __all__ = [
     "Changes", "Check", "CommandResult", "FileChange", "Outcome", "RenderContext", "Role", "expect_equal",
+    "from_wire",
 ]
 
 
@@ -96,3 +97,18 @@ def expect_equal(expected: str) -> Callable[[CommandResult], Outcome]:
 
     return evaluate
 
+
+
+def from_wire(cls: type, data: Mapping[str, object]) -> dict[str, object]:
+    """A settings dataclass's fields from its asdict() form after Pulumi's wire format: numbers come back as
+    floats (int fields made whole again), None values are dropped (optional fields restored), lists stand
+    for tuples."""
+    values: dict[str, object] = {}
+    for f in fields(cls):
+        value = data.get(f.name)
+        if value is None:
+            if f.default is MISSING:
+                values[f.name] = None
+            continue
+        values[f.name] = int(value) if f.type == "int" else tuple(value) if isinstance(value, list) else value
+    return values

@@ -4,6 +4,7 @@ a rerun changes nothing; the bot's key stands in for a missing read-only key, wi
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from deploy_fake import FakeDockerHost
@@ -127,3 +128,55 @@ def test_a_watcher_that_does_not_start_is_an_error() -> None:
 def test_no_watcher_configured() -> None:
     with pytest.raises(BothostError, match="bothost:watch is not set"):
         watch_settings(make_spec())
+
+
+def test_pulumi_up_installs_the_watcher_after_the_bot_and_keeps_its_tokens_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import contextlib
+    from dataclasses import asdict
+
+    from infra_mocks import settle, start, stop
+
+    import bothost.infra.bot_deployment as module
+    from bothost.deploy.ops import secrets_for, settings_for
+    from bothost.infra.bot_deployment import BotDeployment
+    from bothost.rehearsal.demo_image import write_demo_image
+
+    host = WatchHost()
+
+    @contextlib.contextmanager
+    def open_host(props: dict, *, wait: bool):
+        yield host
+
+    monkeypatch.setattr(module, "open_host", open_host)
+    generic = make_spec(
+        bot={"image": "bothost-demo:1"}, watch={"channels": ["webhook"]}, watchSecrets={"webhookUrl": HOOK}
+    )
+    s = watch_settings(generic)
+    monitor = start()
+    try:
+        resource = BotDeployment(
+            "bot",
+            server_id="1001",
+            host="203.0.113.50",
+            port=22,
+            user="bothost",
+            host_keys=["ssh-ed25519 AAAA"],
+            settings=settings_for(generic),
+            secrets=secrets_for(generic, resolve),
+            archive=str(write_demo_image(tmp_path / "v1.tar")),
+            watch=asdict(s),
+            watch_secrets=watch_secrets(generic, resolve),
+        )
+        settle(resource.spec_hash)
+        registration = monitor.one("pulumi-python:dynamic/bothost:BotDeployment")
+        assert registration.is_secret("watch_secrets") and not registration.is_secret("watch")
+        assert "watch_secrets" in registration.additional_secret_outputs
+        assert all(
+            HOOK not in str(value) for key, value in registration.inputs.items() if key != "watch_secrets"
+        )
+    finally:
+        stop()
+    assert json.loads(host.files[s.secrets_path][0]) == {"webhookUrl": HOOK}
+    assert host.running() == ["bothost-bot"] and UNIT in host.active

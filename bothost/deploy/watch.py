@@ -15,6 +15,7 @@ from bothost.facts.files import parse_sha256sum_paths, parse_stat, sha256_argv, 
 from bothost.host import Host, audit_line
 from bothost.keyaudit.bundle import watch_bundle
 from bothost.progress import Report
+from bothost.role import from_wire
 from bothost.secret import Secret
 from roles.watch import STATUS_TIMER, SYSUSERS_PATH, UNIT, UNIT_DIR, WatchSettings, unit_files
 
@@ -118,3 +119,8 @@ def watch_settings(spec: object) -> WatchSettings:
     if settings is None:
         raise BothostError("bothost:watch is not set: there is no watcher (see README, Watch)")
     return settings
+
+
+def settings_from(data: dict) -> WatchSettings:
+    """WatchSettings from its asdict() form as Pulumi state keeps it."""
+    return WatchSettings(**from_wire(WatchSettings, data))

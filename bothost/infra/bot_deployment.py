@@ -34,8 +34,10 @@ INPUTS = (
     "files",
     "files_digest",  # the bot's own files changed: sync them and restart the bot gracefully
     "secrets",
+    "watch",  # the watcher's settings (bothost:watch), installed after the bot
+    "watch_secrets",
 )
-SECRET_INPUTS = ("secrets",)
+SECRET_INPUTS = ("secrets", "watch_secrets")
 STORED = (*INPUTS, "identity_file", "preflight_args")  # kept in state; identity_file is where we deploy
 # from (a laptop, a CI runner), not what is deployed, so a change of it alone is no change
 IDENTITY_ENV = "BOTHOST_SSH_IDENTITY_FILE"  # overrides bothost:sshIdentityFile where the deploy runs
@@ -119,6 +121,10 @@ class BotDeploymentProvider(ResourceProvider):
                 bot_files=bot_files,
                 preflight=preflight,
             )
+            if props.get("watch"):
+                from bothost.deploy.watch import converge_watch, settings_from
+
+                converge_watch(host, settings_from(props["watch"]), Secret(props["watch_secrets"]))
         return {
             **{name: props.get(name) for name in STORED},
             "spec_hash": result.spec_hash,
@@ -148,6 +154,8 @@ class BotDeployment(Resource, module="bothost", name="BotDeployment"):
         files: str | None = None,
         preflight: str | None = None,
         preflight_args: dict[str, Any] | None = None,
+        watch: dict[str, Any] | None = None,
+        watch_secrets: Secret | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         archive_sha256 = None
@@ -175,6 +183,8 @@ class BotDeployment(Resource, module="bothost", name="BotDeployment"):
             "files_digest": files_digest,
             "secrets": pulumi.Output.secret(secrets_to_plain(secrets)),
             "preflight_args": preflight_args or {},  # plain, non-secret (e.g. exchange name, static IP)
+            "watch": watch,
+            "watch_secrets": pulumi.Output.secret(watch_secrets.reveal()) if watch_secrets else None,
             "spec_hash": None,
             "image_id": None,
         }

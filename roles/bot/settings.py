@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import MISSING, asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 from bothost.config.paths import BOT_DATA_ROOT
 from bothost.config.uids import DEFAULT_BOT_UID
+from bothost.role import from_wire
 
 CONTAINER = "bothost-bot"
 SECRETS_DIR = "/etc/bothost/secrets"  # root 0700: nothing below it is reachable by other host users
@@ -102,17 +103,7 @@ class BotSettings:
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> BotSettings:
         """Inverse of to_dict, also after Pulumi's wire format (numbers as floats, None values dropped)."""
-        values: dict[str, object] = {}
-        for f in fields(cls):
-            value = data.get(f.name)
-            if value is None:
-                if f.default is MISSING:
-                    values[f.name] = None  # an optional field the wire dropped
-                continue
-            values[f.name] = int(value) if f.type == "int" else value
-        for name in ("entrypoint", "args", "secret_names"):
-            if values.get(name) is not None:
-                values[name] = tuple(values[name])
+        values = from_wire(cls, data)
         values["env"] = tuple(tuple(p) for p in values["env"])
         values["published"] = tuple((ip, int(hp), int(cp)) for ip, hp, cp in values.get("published", ()))
         values["data_mounts"] = tuple(Mount(**m) if isinstance(m, dict) else m for m in values["data_mounts"])
