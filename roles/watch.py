@@ -50,7 +50,7 @@ class WatchSettings:
     status_path: str = "/run/bothost-watch/status.json"  # written by the root timer, read by the watcher
     status_script: str = "/usr/local/sbin/bothost-watch-status"
     status_seconds: int = 60  # the root helper's pace: bot state and stop requests within a minute
-    memory_max: str = "128M"  # python3 + urllib uses ~25 MB; a leak is cut off long before it hurts the bot
+    memory_max: str = "128M"  # a tick peaks at 37 MB (bench/watch_tick.py); a leak is cut off early
     cpu_quota: str = "20%"  # one poll a minute needs far less; a busy loop cannot starve the bot
     tasks_max: int = 16  # the watcher plus a journalctl child; a fork bomb stops here
     bot_secrets_dir: str = SECRETS_DIR  # hidden from the watcher's namespace even though root 0700
