@@ -84,9 +84,8 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, {runs} ticks")
     alarm = statistics.median(r[0] for r in results)
     print(f"tick with an attacker's fill, start to alarm (median): {alarm:.2f} s")
-    print(
-        f"CPU per tick, interpreter start included (median): {statistics.median(r[1] for r in results) * 1000:.0f} ms"
-    )
+    cpu_ms = statistics.median(r[1] for r in results) * 1000
+    print(f"CPU per tick, interpreter start included (median): {cpu_ms:.0f} ms")
     print(f"peak memory of the watcher process: {peak_mb:.1f} MB")
 
 
