@@ -16,6 +16,7 @@ from .alarms import Alarm
 from .bot import BotBook, FreqtradeApi
 from .channels import Notifier, Telegram, Webhook
 from .cycle import OVERLAP_MS, ExchangeWatch
+from .fills import pair_key
 from .watcher import Watcher
 
 
@@ -41,7 +42,7 @@ def channels(config: dict, secrets: dict) -> list[object]:
 def book_reader(config: dict, secrets: dict):
     """How to read the bot's orders: Freqtrade's REST API, else only the configured pairs (no orders)."""
     bot = config.get("bot") or {}
-    pairs = {p.replace("/", "").replace("-", "").replace("_", "").upper() for p in config.get("pairs", [])}
+    pairs = {pair_key(pair) for pair in config.get("pairs", [])}
     if bot.get("api_url") and secrets.get("apiPassword"):
         api = FreqtradeApi(bot["api_url"], bot["api_user"], secrets["apiPassword"])
         return api.book
