@@ -8,8 +8,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bothost.config.exchange import resolve_credentials
 from bothost.config.raw import Encrypted
 from bothost.config.watch import WATCH_SECRETS_KEY
+from bothost.deploy.ops import bot_secret_key
 from bothost.errors import BothostError
 from bothost.facts.files import parse_sha256sum_paths, parse_stat, sha256_argv, stat_argv
 from bothost.host import Host, audit_line
@@ -44,19 +46,15 @@ def watch_secrets(spec: object, resolve: Resolve, note: Report = lambda _: None)
     if spec.exchange is not None and "exchangeApiKey" not in values:
         note(
             "warning: the watcher reads the exchange with the bot's own key; give it a read-only key "
-            f"({WATCH_SECRETS_KEY}.exchangeApiKey/Secret) so the host holds no second trading key in use"
+            f"({WATCH_SECRETS_KEY}.exchangeApiKey/Secret), so the watcher holds no key that can trade"
         )
-        from bothost.config.exchange import resolve_credentials
-
         creds = resolve_credentials(spec.exchange, resolve)
         values["exchangeApiKey"], values["exchangeApiSecret"] = creds.key.reveal(), creds.secret.reveal()
         if creds.passphrase:
             values["exchangePassphrase"] = creds.passphrase.reveal()
     bot_secrets = dict(spec.bot.secrets) if spec.bot is not None else {}
     if spec.bot is not None and spec.bot.preset == "freqtrade" and "apiPassword" in bot_secrets:
-        values["apiPassword"] = resolve(
-            bot_secrets["apiPassword"], "bothost:botSecrets.apiPassword"
-        ).reveal()
+        values["apiPassword"] = resolve(bot_secrets["apiPassword"], bot_secret_key("apiPassword")).reveal()
     return Secret(json.dumps(values, sort_keys=True))
 
 
