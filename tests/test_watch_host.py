@@ -89,7 +89,14 @@ BOT = {
 
 def status(**changes: object) -> dict:
     bot = {**BOT, **changes.pop("bot", {})}
-    return {"written_s": NOW - 30, "bot": bot, "reboot_required_s": None, "ntp_synchronized": True, **changes}
+    return {
+        "written_s": NOW - 30,
+        "bot": bot,
+        "reboot_required_s": None,
+        "ntp_synchronized": True,
+        "upgrade_result": "success",
+        **changes,
+    }
 
 
 @pytest.mark.parametrize(
@@ -103,6 +110,8 @@ def status(**changes: object) -> dict:
         (status(reboot_required_s=NOW - 3 * 86400), None, ["reboot-pending"]),
         (status(reboot_required_s=NOW - 3600), None, []),
         (status(ntp_synchronized=False), None, ["clock-unsynced"]),
+        (status(upgrade_result="exit-code"), None, ["upgrades-failed"]),
+        (status(upgrade_result="success"), None, []),
         (status(written_s=NOW - 3600), None, ["status-stale"]),
         ({"written_s": NOW, "bot": {"container": "bothost-bot", "present": False}}, None, []),
     ],

@@ -81,8 +81,8 @@ def usage_alarms(disk: dict[str, int], memory: int, disk_limit: int, memory_limi
 
 
 def status_alarms(status: dict, previous: dict | None, now_s: int, stale_s: int) -> list[Alarm]:
-    """The root timer's status file: the bot unhealthy, stopped or restarting in a loop; a reboot pending;
-    the clock unsynchronised; the file itself stale (the timer stopped)."""
+    """The root timer's status file: the bot unhealthy, stopped or restarting in a loop; unattended upgrades
+    failing; a reboot pending; the clock unsynchronised; the file itself stale (the timer stopped)."""
     alarms = []
     written = status.get("written_s", 0)
     if now_s - written > stale_s:
@@ -128,6 +128,15 @@ def status_alarms(status: dict, previous: dict | None, now_s: int, stale_s: int)
                 "reboot-pending",
                 f"reboot-pending:{status['reboot_required_s']}",
                 "a reboot for security updates has been pending for more than 2 days",
+            )
+        )
+    if status.get("upgrade_result") not in (None, "", "success"):
+        alarms.append(
+            Alarm(
+                "upgrades-failed",
+                f"upgrades-failed:{status['upgrade_result']}",
+                f"unattended upgrades failed ({status['upgrade_result']}): security fixes are not "
+                "being installed; see `journalctl -u apt-daily-upgrade`",
             )
         )
     if status.get("ntp_synchronized") is False:

@@ -1,6 +1,7 @@
 """bothost watcher's root helper: writes what only root can read (the bot's docker state) and what the
-watcher needs (a pending reboot, clock sync) to a status file; turns the watcher's stop request into a
-graceful `docker stop`. Standard library only. Argv: STATUS_PATH STOP_REQUEST CONTAINER|- GRACE_SECONDS."""
+watcher needs (a pending reboot, clock sync, the last unattended upgrade's result) to a status file; turns
+the watcher's stop request into a graceful `docker stop`. Standard library only.
+Argv: STATUS_PATH STOP_REQUEST CONTAINER|- GRACE_SECONDS."""
 
 import json
 import os
@@ -50,6 +51,8 @@ def main(status_path, stop_request, container, grace):
         status["reboot_required_s"] = int(os.stat("/run/reboot-required").st_mtime)
     except OSError:
         status["reboot_required_s"] = None
+    upgrade = run(["systemctl", "show", "--property=Result", "--value", "apt-daily-upgrade.service"])
+    status["upgrade_result"] = None if upgrade is None else upgrade.strip()
     synced = run(["timedatectl", "show", "--property=NTPSynchronized", "--value"])
     status["ntp_synchronized"] = None if synced is None else synced.strip() == "yes"
     with open(status_path + ".new", "w", encoding="utf-8") as handle:
