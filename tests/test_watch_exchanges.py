@@ -46,9 +46,8 @@ def _watch(fake: WatchFake, **kwargs: object) -> ExchangeWatch:
         creds,
         fake.door("203.0.113.10"),
         since_ms=fake.now_ms() - 60_000,
-        bot_pairs=_pairs(fake.name),
         timeout=5,
-        **kwargs,
+        **{"bot_pairs": _pairs(fake.name), **kwargs},
     )
 
 
@@ -110,6 +109,20 @@ def test_balance_only_exchanges_explain_changes_by_bot_orders(fake: WatchFake) -
     assert watch.poll(_book(fake.name), start) == []  # the first read is the baseline
     fake.balances = {"BTC": 1.01, "USDT": 990.0}
     assert watch.poll(_book(fake.name, "O-bot-1", filled_ts_ms=start), start + 1000) == []
+
+
+@pytest.mark.parametrize("fake", BALANCE_EXCHANGES, indirect=True)
+def test_without_configured_pairs_the_bots_own_names_explain_its_assets(fake: WatchFake) -> None:
+    fake.balances = {"BTC": 1.0, "USDT": 1000.0}
+    watch = _watch(fake, bot_pairs=[])
+    start = fake.now_ms()
+    watch.poll(_book(fake.name), start)
+    fake.balances = {"BTC": 1.01, "USDT": 990.0}
+    named = _book(fake.name, "O-bot-1", filled_ts_ms=start)._replace(names=tuple(PAIRS))  # as whitelisted
+    assert watch.poll(named, start + 1000) == []
+    fake.balances = {"BTC": 1.02, "USDT": 980.0}
+    unnamed = _book(fake.name, "O-bot-2", filled_ts_ms=start + 1500)
+    assert _kinds(watch.poll(unnamed, start + 2000)) == ["unexplained-balance", "unexplained-balance"]
 
 
 @pytest.mark.parametrize("fake", BALANCE_EXCHANGES, indirect=True)

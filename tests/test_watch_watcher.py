@@ -111,3 +111,8 @@ def test_the_heartbeat_goes_out_once_a_quiet_day_and_can_be_turned_off(world: Wo
     world.channel.received.clear()
     quiet.tick()
     assert world.channel.received == []
+
+
+def test_the_freqtrade_book_keeps_the_pairs_as_the_bot_names_them(world: World) -> None:
+    book = FreqtradeApi(world.bot.base, "watch", FT_PASSWORD, timeout=5).book()
+    assert book.names == tuple(world.bot.pairs) and book.pairs == {"BTCUSDT", "ETHUSDT"}

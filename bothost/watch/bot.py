@@ -28,6 +28,7 @@ class BotBook(NamedTuple):
 
     orders: list[BotOrder]
     pairs: set[str]  # configured pairs, pair_key() spelling
+    names: tuple[str, ...] = ()  # the same pairs as the bot writes them ("BTC/USDT"): their assets
 
     def knows(self, order_id: str, client_order_id: str = "") -> bool:
         """Whether the bot placed this order (by the exchange's id or the bot's client id)."""
@@ -96,7 +97,8 @@ class FreqtradeApi:
     def book(self) -> BotBook:
         """The last 500 closed trades' and all open trades' orders, and the whitelist."""
         orders = freqtrade_orders(self._call("GET", "/trades?limit=500"), self._call("GET", "/status"))
-        return BotBook(orders, freqtrade_pairs(self._call("GET", "/whitelist")))
+        whitelist = self._call("GET", "/whitelist")
+        return BotBook(orders, freqtrade_pairs(whitelist), tuple(whitelist.get("whitelist") or ()))
 
     def stop(self, reason: str) -> None:
         """POST /api/v1/stop: the bot stops entering and managing trades (its process keeps running)."""

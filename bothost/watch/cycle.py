@@ -79,7 +79,13 @@ class ExchangeWatch:
         else:
             if self.balances is not None:
                 alarms += tripwire.balance_alarms(
-                    self.exchange, self.balances, found, book, self.bot_pairs, self.since_ms, self.fee_assets
+                    self.exchange,
+                    self.balances,
+                    found,
+                    book,
+                    self.bot_pairs or book.names,  # configured, else as the bot names them
+                    self.since_ms,
+                    self.fee_assets,
                 )
             self.balances = found
         self.since_ms = max(self.since_ms, now_ms - OVERLAP_MS)
