@@ -79,6 +79,9 @@ def test_install_writes_everything_once_and_a_rerun_changes_nothing() -> None:
     assert json.loads(host.files[s.config_path][0])["exchange"]["name"] == "okx"
     assert {"bothost-watch"} == host.users and {UNIT, STATUS_TIMER} <= host.active
     assert ["systemctl", "daemon-reload"] in host.commands
+    mkdir = next(c for c in host.commands if c[0] == "mkdir")
+    assert {"/etc/sysusers.d", "/etc/systemd/system", "/usr/local/sbin"} <= set(mkdir)  # before any write
+    assert host.commands.index(mkdir) < min(i for i, c in enumerate(host.commands) if c[0] == "write-file")
     before = len(host.commands)
     assert converge_watch(host, s, secrets) == []
     rerun = host.commands[before:]

@@ -80,6 +80,9 @@ def _converge(host: Host, s: WatchSettings, secrets: Secret, note: Report) -> li
     paths = [f.path for f in files]
     host.check(["install", "-d", "-m", "0700", "-o", "root", "-g", "root", s.config_dir])
     host.check(["install", "-d", "-m", "0755", "-o", "root", "-g", "root", s.code_path.rsplit("/", 1)[0]])
+    # Parents a minimal image may lack (Debian's systemd does not ship /etc/sysusers.d); existing ones keep
+    # their owner and mode (/usr/local/sbin is root:staff 2775 on Debian).
+    host.check(["mkdir", "-p", "--", *sorted({path.rsplit("/", 1)[0] for path in paths} - {s.config_dir})])
     digests = parse_sha256sum_paths(host.run(sha256_argv(paths)))
     modes = parse_stat(host.run(stat_argv(paths)))
     written = []
