@@ -11,7 +11,7 @@ from bothost.config.bot_values import argv_list, check_text, env_pairs
 from bothost.config.host import NS
 from bothost.config.image_ref import image_problem
 from bothost.config.paths import BOT_DATA_ROOT, data_dir_problem
-from bothost.config.raw import Encrypted, RawConfig
+from bothost.config.raw import Encrypted, RawConfig, refuse_unknown_fields
 from bothost.config.uids import BOT_UIDS, DEFAULT_BOT_UID, bot_id_problem
 from bothost.errors import ConfigError
 from bothost.secret import Secret
@@ -112,14 +112,7 @@ def parse_bot(raw: RawConfig) -> BotSpec | None:
         if raw.has(SECRETS_KEY):
             raise ConfigError(SECRETS_KEY, "(set)", f"bot secrets are set but {BOT_KEY} is not", fix)
         return None
-    unknown = sorted(set(value) - set(BOT_FIELDS))
-    if unknown:
-        raise ConfigError(
-            f"{BOT_KEY}.{unknown[0]}",
-            "(set)",
-            "unknown bot field",
-            f"use one of {', '.join(BOT_FIELDS)}",
-        )
+    refuse_unknown_fields(BOT_KEY, value, BOT_FIELDS, "bot")
     preset = _text(value, "preset", "generic")
     if preset not in PRESETS:
         raise ConfigError(

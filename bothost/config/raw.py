@@ -141,6 +141,15 @@ class RawConfig:
                 raise ConfigError(key, "(set)", "unknown config key", fix)
 
 
+def refuse_unknown_fields(key: str, value: Mapping[str, object], known: Iterable[str], what: str) -> None:
+    """Fail on the first field of an object that no parser reads (usually a typo), naming the known ones."""
+    known = list(known)
+    unknown = sorted(set(value) - set(known))
+    if unknown:
+        raise ConfigError(f"{key}.{unknown[0]}", "(set)", f"unknown {what} field",
+                          f"use one of {', '.join(known)}")
+
+
 def _huge(value: object) -> bool:
     """An integer too long to be a real setting (str() of one over 4300 digits even raises)."""
     return isinstance(value, int) and abs(value) > 10**30

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bothost.config.bot_secrets import secret_item
 from bothost.config.bot_values import check_text
 from bothost.config.host import NS
-from bothost.config.raw import Encrypted, RawConfig
+from bothost.config.raw import Encrypted, RawConfig, refuse_unknown_fields
 from bothost.errors import ConfigError
 from bothost.secret import Secret
 
@@ -76,14 +76,7 @@ def parse_watch(raw: RawConfig) -> WatchSpec | None:
                 WATCH_SECRETS_KEY, "(set)", f"watcher secrets are set but {WATCH_KEY} is not", fix
             )
         return None
-    unknown = sorted(set(value) - set(WATCH_FIELDS))
-    if unknown:
-        raise ConfigError(
-            f"{WATCH_KEY}.{unknown[0]}",
-            "(set)",
-            "unknown watch field",
-            f"use one of {', '.join(WATCH_FIELDS)}",
-        )
+    refuse_unknown_fields(WATCH_KEY, value, WATCH_FIELDS, "watch")
     fields = RawConfig({f"{WATCH_KEY}.{name}": item for name, item in value.items()})
     channels = fields.string_list(key("channels"), fix=fix)
     if not channels:
