@@ -12,74 +12,27 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fakes.exchanges import HOST_IP
-from fakes.watch_channels import FakeChannel
-from fakes.watch_exchanges import WatchFake
+from fakes.watch_host import HOOK_PATH, WatchedHost
 from keyaudit_harness import assert_secret_free
 from keyaudit_keys import key_for, passphrase_for, secret_for
 
-from bothost.keyaudit.bundle import watch_bundle
 from bothost.templating import TEMPLATE_DIR
-from roles.watch import WatchSettings
 
-HOOK_PATH = "/hook/WEBHOOK-PATH-SENTINEL-9a7f"
 SECRETS = [key_for("okx"), secret_for("okx"), passphrase_for("okx"), HOOK_PATH]
 
 
-class Host:
-    """A credentials directory, a state directory and the zipapp, as systemd lays them out."""
-
-    def __init__(self, tmp: Path, policy: str = "alert") -> None:
-        self.okx = WatchFake("okx", key_for("okx"), secret_for("okx"), passphrase_for("okx"))
-        self.hook = FakeChannel()
-        self.creds, self.state = tmp / "credentials", tmp / "state"
-        self.creds.mkdir()
-        self.state.mkdir()
-        self.settings = WatchSettings(
-            channels=("webhook",),
-            policy=policy,
-            poll_seconds=15,
-            heartbeat=False,
-            telegram_chat_id=None,
-            telegram_api="https://api.telegram.org",
-            pairs=("BTC/USDT",),
-            disk_percent=99,
-            memory_percent=99,
-            exchange="okx",
-            api_base=self.okx.door(HOST_IP),
-            container="bothost-bot",
-            status_path=str(tmp / "status.json"),
-            state_dir=str(self.state),
-        )
-        (self.creds / "config").write_text(json.dumps(self.settings.config()))
-        secrets = {
-            "webhookUrl": self.hook.base + HOOK_PATH,
-            "exchangeApiKey": key_for("okx"),
-            "exchangeApiSecret": secret_for("okx"),
-            "exchangePassphrase": passphrase_for("okx"),
-        }
-        (self.creds / "secrets").write_text(json.dumps(secrets))
-        self.app = tmp / "watch.pyz"
-        self.app.write_bytes(watch_bundle())
+class Host(WatchedHost):
+    """The watcher's files, run as the host runs them."""
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        env = {
-            "PATH": os.environ["PATH"],
-            "CREDENTIALS_DIRECTORY": str(self.creds),
-            "STATE_DIRECTORY": str(self.state),
-        }
         return subprocess.run(
             [sys.executable, "-I", "-S", str(self.app), *args],
-            env=env,
+            env=self.env(os.environ["PATH"]),
             capture_output=True,
             text=True,
             timeout=60,
             check=False,
         )
-
-    def close(self) -> None:
-        self.okx.close()
-        self.hook.close()
 
 
 @pytest.fixture
