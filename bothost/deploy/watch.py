@@ -87,10 +87,8 @@ def _converge(host: Host, s: WatchSettings, secrets: Secret, note: Report) -> li
     modes = parse_stat(host.run(stat_argv(paths)))
     written = []
     for f in files:
-        if digests.get(f.path) != hashlib.sha256(f.data()).hexdigest() or modes.get(f.path) != (
-            f.mode,
-            "0:0",
-        ):
+        wanted = (hashlib.sha256(f.data()).hexdigest(), (f.mode, "0:0"))  # compared here, never printed
+        if (digests.get(f.path), modes.get(f.path)) != wanted:
             host.write_file(f.path, f.data(), mode=f.mode, owner="0:0")
             written.append(f.path)
     if SYSUSERS_PATH in written or host.run(["id", s.user]).exit_status != 0:
