@@ -98,7 +98,6 @@ def expect_equal(expected: str) -> Callable[[CommandResult], Outcome]:
     return evaluate
 
 
-
 def from_wire(cls: type, data: Mapping[str, object]) -> dict[str, object]:
     """A settings dataclass's fields from its asdict() form after Pulumi's wire format: numbers come back as
     floats (int fields made whole again), None values are dropped (optional fields restored), lists stand

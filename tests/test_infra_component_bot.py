@@ -83,3 +83,20 @@ def test_bot_without_exchange_skips_no_audit_wiring(fake: FakeDockerHost) -> Non
     bot = declare(BASE).one(DYNAMIC)
     assert bot.plain("preflight_args") == {}
     assert fake.audits == []
+
+
+def test_the_watcher_rides_with_the_bot_its_tokens_secret(fake: FakeDockerHost, monkeypatch) -> None:
+    installed: list[tuple] = []
+    monkeypatch.setattr("bothost.deploy.watch.converge_watch",
+                        lambda host, settings, secrets: installed.append((settings, secrets.reveal())))
+    hook = "https://hooks.example.com/services/HOOK-SENTINEL-0b1c"
+    watch = {"bothost:watch": json.dumps({"channels": ["webhook"]}),
+             "bothost:watchSecrets": json.dumps({"webhookUrl": hook})}
+    bot = declare({**BASE, **EXCHANGE, **watch}).one(DYNAMIC)
+    assert bot.is_secret("watch_secrets") and "watch_secrets" in bot.additional_secret_outputs
+    assert bot.plain("watch")["exchange"] == "binance" and bot.plain("watch")["container"] == "bothost-bot"
+    assert all(hook not in str(value) and API_SECRET not in str(value)
+               for key, value in bot.inputs.items() if key not in ("secrets", "watch_secrets"))
+    settings, tokens = installed[0]
+    assert settings.channels == ("webhook",) and json.loads(tokens)["webhookUrl"] == hook
+    assert json.loads(tokens)["exchangeApiSecret"] == API_SECRET  # no read-only key: the bot's, warned

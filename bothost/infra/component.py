@@ -104,13 +104,14 @@ class BotHost(pulumi.ComponentResource):
 
         keys = self.host_keys
         audit_args = pulumi_preflight_args(spec.exchange, self.ipv4.ip_address)
-        watch: dict[str, object] | None = None
+        watch, watch_tokens = None, None
         if spec.watch is not None:
             from dataclasses import asdict
 
             from bothost.deploy.watch import watch_secrets, watch_settings
 
             watch = asdict(watch_settings(spec))
+            watch_tokens = watch_secrets(spec, lambda value, _key: value, pulumi.log.warn)
         return BotDeployment(
             f"{name}-bot",
             server_id=self.server.id,
@@ -126,7 +127,7 @@ class BotHost(pulumi.ComponentResource):
             preflight="bothost.keyaudit.preflight:pulumi_preflight" if audit_args else None,
             preflight_args=audit_args,
             watch=watch,
-            watch_secrets=watch_secrets(spec, lambda value, _key: value, pulumi.log.warn) if watch else None,
+            watch_secrets=watch_tokens,
             # server_id makes the engine delete (= stop gracefully, data home) the bot before the old
             # server of a replacement is deleted, and create it again on the new one.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.server], delete_before_replace=True),
