@@ -81,7 +81,8 @@ def _remove(remote: object, s: object) -> None:
     """Take the watcher off the VM again (units, account, files), so later tests see the example host."""
     remote.run(["systemctl", "disable", "--now", UNIT, STATUS_TIMER])
     remote.run(["rm", "-rf", "--", *(f"{UNIT_DIR}/{u}" for u in (UNIT, TEST_UNIT, STATUS_UNIT, STATUS_TIMER)),
-                SYSUSERS_PATH, s.config_dir, s.code_path, s.status_script, s.state_dir])
+                SYSUSERS_PATH, s.config_dir, s.code_path, s.status_script, s.state_dir,
+                s.status_path.rsplit("/", 1)[0]])
     remote.run(["systemctl", "daemon-reload"])
     remote.run(["userdel", s.user])
 
