@@ -130,3 +130,18 @@ def test_status_file_reader(tmp_path: Path) -> None:
     assert hostalarms.read_status(str(path)) is None
     path.write_text(json.dumps(status()))
     assert hostalarms.read_status(str(path))["bot"]["container"] == "bothost-bot"
+
+
+def test_a_first_start_reads_back_the_logins_it_was_starting_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bothost.watch.main import FIRST_LOOKBACK_S, HostWatch
+
+    asked: list[tuple[str | None, int]] = []
+    monkeypatch.setattr(hostalarms, "read_journal", lambda cursor, since: asked.append((cursor, since)) or "")
+    monkeypatch.setattr(hostalarms, "read_usage", lambda paths: ({}, 0))
+    watch = HostWatch({"disk_paths": ["/"], "disk_percent": 90, "memory_percent": 90,
+                       "status_path": "/nonexistent/status.json", "poll_seconds": 15}, {})
+    watch.tick(1_000_000)
+    watch.tick(1_000_015)
+    # Under the rehearsal VM's emulation the watcher's Python took a minute to start; a login in that minute
+    # came before its first tick and was missed when reading began at the first tick.
+    assert asked == [(None, 1_000_000 - FIRST_LOOKBACK_S)] * 2

@@ -19,6 +19,10 @@ from .cycle import OVERLAP_MS, ExchangeWatch
 from .fills import pair_key
 from .watcher import Watcher
 
+# A first start (no journal cursor yet) reads back this far: the login that installed the watcher, and any
+# while its Python was starting (a minute under emulation, seen on the rehearsal VM), are reported too.
+FIRST_LOOKBACK_S = 600
+
 
 def load(directory: str) -> tuple[dict, dict]:
     """config.json (settings) and secrets.json (tokens, keys) from systemd's credentials directory."""
@@ -57,7 +61,8 @@ class HostWatch:
 
     def tick(self, now_s: int) -> list[Alarm]:
         """One round of host alarms; updates the state (journal cursor, last status)."""
-        text = hostalarms.read_journal(self.state.get("cursor"), self.state.setdefault("since_s", now_s))
+        since = self.state.setdefault("since_s", now_s - FIRST_LOOKBACK_S)
+        text = hostalarms.read_journal(self.state.get("cursor"), since)
         alarms, cursor = hostalarms.ssh_logins(text)
         if cursor:
             self.state["cursor"] = cursor
