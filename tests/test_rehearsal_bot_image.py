@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
+import py_compile
+import struct
 import tarfile
+from pathlib import Path
 
 from bothost.deploy.image import inspect_archive
-from bothost.rehearsal.bot_image import write_docker_archive
+from bothost.rehearsal.bot_image import _pack, write_docker_archive
 from bothost.rehearsal.freqtrade_image import FREQTRADE_RECIPE, FREQTRADE_VERSION
 
 
@@ -53,3 +57,23 @@ def test_the_docker_archive_is_what_the_deploy_path_loads(tmp_path):
     assert (
         write_docker_archive(tmp_path / "again.tar.gz", layer, "bot:1", FREQTRADE_RECIPE.config()) == image_id
     )
+
+
+def test_the_packed_layer_keeps_the_mtimes_its_pyc_files_were_compiled_against(tmp_path):
+    """A .pyc records its source's mtime; a layer with other mtimes makes Python recompile every module on
+    every start (and the read-only root keeps it from caching the result)."""
+    rootfs, work = tmp_path / "rootfs", tmp_path / "work"
+    package = rootfs / "home/bot/.local/lib/python3.13/site-packages/mod"
+    package.mkdir(parents=True)
+    work.mkdir()
+    source = package / "__init__.py"
+    source.write_text("VALUE = 1\n")
+    compiled = py_compile.compile(str(source), invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
+    _pack(FREQTRADE_RECIPE, rootfs, work, work / "build.log", io.StringIO())
+    with tarfile.open(work / "image.tar.gz") as archive:
+        manifest = json.load(archive.extractfile("manifest.json"))
+        with tarfile.open(fileobj=archive.extractfile(manifest[0]["Layers"][0])) as layer:
+            member = layer.getmember("./home/bot/.local/lib/python3.13/site-packages/mod/__init__.py")
+            pyc = layer.extractfile("./" + str(Path(compiled).relative_to(rootfs))).read()
+    flags, recorded = struct.unpack("<II", pyc[4:12])
+    assert flags == 0 and int(member.mtime) == recorded == int(source.stat().st_mtime)

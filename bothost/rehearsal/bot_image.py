@@ -25,7 +25,10 @@ from pathlib import Path
 from bothost.errors import BothostError
 from bothost.rehearsal.image import DEFAULT_MIRROR, _locked, _mounted_proc, _step
 
-BUILDER_VERSION = 1  # bump when the build steps change in a way the recipe data does not show
+# Bump when the build steps change in a way the recipe data does not show. 2: the layer keeps the files'
+# mtimes (with all mtimes 0, every .pyc, stamped with its source's build-time mtime, was stale in the
+# image, so Python compiled every module from source on every start and could not cache it: read-only).
+BUILDER_VERSION = 2
 ARCHIVE_NAME = "image.tar.gz"
 # Paths dropped from the rootfs: documentation, man pages, translations, apt's caches, test suites of
 # Python packages. None of them is read by a running bot; together they are a third of the image.
@@ -220,7 +223,8 @@ def _prune(rootfs: Path) -> None:
 
 
 def _pack(recipe: BotImageRecipe, rootfs: Path, work: Path, build_log: Path, log) -> None:
-    """One layer (GNU tar, sorted, numeric owners) wrapped into a gzip'd `docker load` archive."""
+    """One layer (GNU tar, sorted, numeric owners, the files' own mtimes: the .pyc files are checked
+    against them) wrapped into a gzip'd `docker load` archive."""
     layer = work / "layer.tar"
     _step(
         "tar the rootfs",
@@ -229,7 +233,6 @@ def _pack(recipe: BotImageRecipe, rootfs: Path, work: Path, build_log: Path, log
             "--sort=name",
             "--numeric-owner",
             "--xattrs",
-            "--mtime=@0",
             "-C",
             str(rootfs),
             "-cf",
