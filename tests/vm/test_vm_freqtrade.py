@@ -42,7 +42,7 @@ API_PASSWORD = "vmft-api-" + secrets.token_urlsafe(16)
 GRACE = 60  # seconds; freqtrade's own stop (cancel, cleanup, exit) measured at ~6 s here, more under TCG
 # Under qemu's software emulation Freqtrade's imports alone took 3.5 minutes (seconds on a real vCPU): the
 # preset's 300 s start period ran out before its first trading-loop pass (seen 2026-11-29).
-TCG_START_PERIOD = 900
+TCG_START_PERIOD = 600
 
 
 def log(text: str) -> None:
