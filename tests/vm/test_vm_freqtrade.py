@@ -40,8 +40,8 @@ KEY = "vmft-key-" + secrets.token_hex(16)
 SECRET = "vmft-secret-" + secrets.token_urlsafe(24)
 API_PASSWORD = "vmft-api-" + secrets.token_urlsafe(16)
 GRACE = 60  # seconds; freqtrade's own stop (cancel, cleanup, exit) measured at ~6 s here, more under TCG
-# Under qemu's software emulation Freqtrade's imports alone took 3.5 minutes (seconds on a real vCPU): the
-# preset's 300 s start period ran out before its first trading-loop pass (seen 2026-11-29).
+# Under qemu's software emulation Freqtrade's start takes minutes (seconds on a real vCPU): the preset's 300 s
+# start period ran out before its first trading-loop pass (seen 2026-11-29, with the stale .pyc below).
 TCG_START_PERIOD = 600
 
 
