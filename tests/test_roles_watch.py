@@ -172,7 +172,7 @@ def test_process_user_parser() -> None:
 
 
 def test_sandbox_parser_against_systemctl_show() -> None:
-    """wat-03's real output, captured from the rehearsal VM (Debian 12, systemd 252) by tests/vm/test_vm_watch.py
+    """wat-03's real output, captured on the rehearsal VM (Debian 12, systemd 252) by test_vm_watch.py
     on 2026-11-29: bytes for MemoryMax, CPUQuota as CPUQuotaPerSecUSec, an empty capability set."""
     s = settings()
     real = (Path(__file__).parent / "golden" / "watch-systemctl-show.txt").read_text()
