@@ -56,6 +56,7 @@ def main() -> int:
     image = ensure_image(recipe_for_spec(spec))
     work = Path(tempfile.mkdtemp(prefix="bothost-lynis-"))
     deb = download_lynis(work)
+    (work / "vm").mkdir()
     with running(spec, image, run_dir=work / "vm") as vm:
         vm.wait_for_cloud_init(io.StringIO())
         deploy_demo_bot(vm, io.StringIO())
