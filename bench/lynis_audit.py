@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from bothost.cli.options import load_spec
-from bothost.rehearsal.demo_bot import demo_bot
+from bothost.rehearsal.demo_bot import demo_archive, demo_bot
 from bothost.rehearsal.flow import deploy_demo_bot
 from bothost.rehearsal.image import ensure_image, recipe_for_spec
 from bothost.rehearsal.session import running
@@ -52,11 +52,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--keep-report", type=Path, help="copy Lynis's report and log into this directory")
     options = parser.parse_args()
-    spec, _ = demo_bot(load_spec(ROOT / "Pulumi.example.yaml"))
-    image = ensure_image(recipe_for_spec(spec))
     work = Path(tempfile.mkdtemp(prefix="bothost-lynis-"))
-    deb = download_lynis(work)
     (work / "vm").mkdir()
+    spec, _ = demo_bot(load_spec(ROOT / "Pulumi.example.yaml"), demo_archive(work / "vm"))
+    image = ensure_image(recipe_for_spec(spec))
+    deb = download_lynis(work)
     with running(spec, image, run_dir=work / "vm") as vm:
         vm.wait_for_cloud_init(io.StringIO())
         deploy_demo_bot(vm, io.StringIO())
