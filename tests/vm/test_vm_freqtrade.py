@@ -120,16 +120,15 @@ def test_real_freqtrade_trades_and_cancels_on_stop(vm, archive, tmp_path: Path) 
     settings = preset_settings()
     try:
         with vm.remote() as remote:
-            host = remote
             remote.check(["rm", "-rf", settings.data_dir])  # an empty data dir: only the shipped files
             started = time.monotonic()
             try:
-                result = deploy(host, settings, bot_secrets, archive=archive, bot_files=tree, note=log)
+                result = deploy(remote, settings, bot_secrets, archive=archive, bot_files=tree, note=log)
             except DeployError:
                 log("bot log:\n" + bot_log(remote))
                 raise
             log(f"first deploy (load + start + healthy) {time.monotonic() - started:.0f} s: {result.actions}")
-            assert status(host, settings).health == "healthy"
+            assert status(remote, settings).health == "healthy"
             assert fake.wait_for(lambda f: f.placed(), 300), bot_log(remote)
             order = fake.placed()[0]
             log(f"order placed on the fake: {order}")
@@ -164,7 +163,7 @@ def test_real_freqtrade_trades_and_cancels_on_stop(vm, archive, tmp_path: Path) 
             # `bothost stop`: docker's SIGTERM, the signal a redeploy's swap and teardown send too (exit
             # 130 is freqtrade's SIGTERM exit; 137 would be a SIGKILL after the grace period).
             began = time.monotonic()
-            assert stop(host, settings, note=log)
+            assert stop(remote, settings, note=log)
             stop_seconds = time.monotonic() - began
             state = container_state(remote)
             log(f"bothost stop took {stop_seconds:.1f} s, exit code {state['ExitCode']}")
