@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import subprocess
@@ -18,6 +17,7 @@ from fakes.exchanges import HOST_IP, FakeExchange
 from fakes.local_remote import LocalRemote
 from keyaudit_harness import assert_secret_free
 from keyaudit_keys import key_for, passphrase_for, secret_for
+from stdlib_imports import foreign_imports
 
 from bothost.keyaudit.bundle import PROBE_DIR, probe_bundle
 from bothost.keyaudit.runner import REMOTE_PATH, LocalRunner, RemoteRunner
@@ -45,17 +45,7 @@ def _run_bundle(request: bytes, tmp_path: Path) -> subprocess.CompletedProcess:
 
 
 def test_probe_modules_import_only_the_standard_library() -> None:
-    for source in PROBE_DIR.glob("*.py"):
-        for node in ast.walk(ast.parse(source.read_text())):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0:
-                names = [node.module or ""]
-            else:
-                continue
-            for name in names:
-                top = name.split(".")[0]
-                assert top in sys.stdlib_module_names or top == "__future__", f"{source.name} imports {name}"
+    assert foreign_imports(PROBE_DIR) == []
 
 
 def test_bundle_is_one_deterministic_zipapp_with_every_module() -> None:

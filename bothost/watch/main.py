@@ -95,11 +95,14 @@ def request_stop(config: dict):
     return stop
 
 
+def notifier_for(sinks: list[object], secrets: dict) -> Notifier:
+    """A notifier over `sinks` that redacts every secret value from what it sends."""
+    return Notifier(sinks, now_ms, secrets=[str(v) for v in secrets.values()])
+
+
 def build(config: dict, secrets: dict, state: dict) -> tuple[Watcher, HostWatch]:
     """The watcher for the exchange (if any) and the host."""
-    notifier = Notifier(
-        [*channels(config, secrets), Journal()], now_ms, secrets=[str(v) for v in secrets.values()]
-    )
+    notifier = notifier_for([*channels(config, secrets), Journal()], secrets)
     exchanges = []
     if config.get("exchange"):
         exchange = config["exchange"]
@@ -174,7 +177,7 @@ def test_results(config: dict, secrets: dict) -> list[dict]:
     """`bothost alert test`: one message on every channel; per channel, whether it went out (or why not)."""
     results = []
     for channel in channels(config, secrets):
-        notifier = Notifier([channel], now_ms, secrets=[str(v) for v in secrets.values()])
+        notifier = notifier_for([channel], secrets)
         notifier.notify([Alarm("test", "test", "test message from `bothost alert test`: this channel works")])
         error = {"error": notifier.errors[0]} if notifier.errors else {}
         results.append({"event": "test", "channel": channel.name, "ok": not error, **error})
