@@ -80,3 +80,13 @@ def test_wait_for_wakes_on_an_order(fake):
     assert not fake.wait_for(lambda f: f.placed(), 0.2)
     api.create_order("BTC/USDT", "limit", "sell", 0.001, 61000.0)
     assert fake.wait_for(lambda f: f.placed(), 5)
+
+
+def test_wait_for_accepts_a_predicate_that_reads_open_orders() -> None:
+    """The VM test waits for `placed() and open_orders()`: the predicate runs with the fake's lock held."""
+    fake = BinanceSpot("k", "s")
+    try:
+        assert fake.wait_for(lambda f: f.open_orders() == [], 1)
+        assert not fake.wait_for(lambda f: f.open_orders(), 0.2)
+    finally:
+        fake.close()

@@ -95,7 +95,7 @@ class BinanceSpot(FakeExchange):
         self.events: list[Event] = []
         self.unhandled: list[str] = []  # "METHOD path" of requests this fake does not implement
         self._ids = itertools.count(1000001)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # wait_for's predicate may call open_orders(), which locks too
         self._changed = threading.Condition(self._lock)
 
     # ----- what tests ask
