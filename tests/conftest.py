@@ -9,12 +9,19 @@ import pytest
 
 SLOW_PHASE_S = 20.0
 _STARTED = time.monotonic()
+_config: list[pytest.Config] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the config: its terminal reporter writes to the real stdout, past output capturing."""
+    _config.append(config)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """One line per test phase slower than SLOW_PHASE_S: its duration and the run's clock."""
-    if report.duration < SLOW_PHASE_S:
+    reporter = _config[0].pluginmanager.get_plugin("terminalreporter") if _config else None
+    if report.duration < SLOW_PHASE_S or reporter is None:
         return
-    elapsed = time.monotonic() - _STARTED
-    clock = f"run clock {elapsed / 60:.1f} min"
-    print(f"\n[slow] {report.duration:7.1f} s {report.when:8} {report.nodeid} ({clock})", flush=True)
+    clock = f"run clock {(time.monotonic() - _STARTED) / 60:.1f} min"
+    reporter.write_line(f"\n[slow] {report.duration:7.1f} s {report.when:8} {report.nodeid} ({clock})")
+    reporter.flush()
