@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import shlex
 import socket
 import subprocess
@@ -143,16 +144,50 @@ def test_live_sshd_passes_ssh_audit_policy(sshd_dir: Path) -> None:
     main = write_config(sshd_dir, s, extra="ListenAddress 127.0.0.1\n")
     daemon = subprocess.Popen([sshd_binary(), "-D", "-f", str(main)], stderr=subprocess.PIPE)
     try:
-        for _ in range(50):
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
+        wait_for_port(port)
         audit = run([sys.executable, "-m", "ssh_audit", "-P", s.audit_policy, "-p", str(port), "127.0.0.1"])
     finally:
         daemon.terminate()
         daemon.wait(timeout=5)
     assert audit.returncode == 0, audit.stdout
+
+
+def test_live_stock_sshd_fails_ssh_audit_policy(tmp_path: Path) -> None:
+    """The control: Debian 12's sshd with its stock settings and the host keys its postinst makes (RSA 3072,
+    ECDSA, Ed25519) fails the policy bothost's sshd passes, so the audit can tell the two apart."""
+    require_root("sshd needs /run/sshd")
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+    keys = ""
+    for kind, bits in (("rsa", "3072"), ("ecdsa", "256"), ("ed25519", "256")):
+        key = tmp_path / f"ssh_host_{kind}_key"
+        assert run(["ssh-keygen", "-q", "-t", kind, "-b", bits, "-N", "", "-f", str(key)]).returncode == 0
+        keys += f"HostKey {key}\n"
+    port = free_port()
+    stock = tmp_path / "sshd_config"  # Debian 12's shipped settings; every other one is OpenSSH's default
+    stock.write_text(f"{keys}PidFile {tmp_path}/sshd.pid\nListenAddress 127.0.0.1\nPort {port}\n"
+                     "KbdInteractiveAuthentication no\nUsePAM yes\nX11Forwarding yes\nPrintMotd no\n"
+                     "AcceptEnv LANG LC_*\nSubsystem sftp /usr/lib/openssh/sftp-server\n")
+    policy = local_settings(tmp_path).audit_policy
+    daemon = subprocess.Popen([sshd_binary(), "-D", "-f", str(stock)], stderr=subprocess.PIPE)
+    try:
+        wait_for_port(port)
+        audit = run([sys.executable, "-m", "ssh_audit", "-j", "-P", policy, "-p", str(port), "127.0.0.1"])
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=5)
+    report = json.loads(audit.stdout)
+    assert audit.returncode == 3 and report["passed"] is False, audit.stdout
+    fields = {error.get("mismatched_field") for error in report["errors"]}
+    assert {"Host keys", "Key exchanges", "Ciphers", "MACs"} <= fields, fields
+
+
+def wait_for_port(port: int) -> None:
+    """Until something listens on 127.0.0.1:port (5 s at most)."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
 
 
 @pytest.mark.parametrize(("stdout", "passed"), [
