@@ -3,12 +3,10 @@ still shows where its time went (pytest's --durations summary prints only at the
 
 from __future__ import annotations
 
-import time
-
 import pytest
+from suite_clock import minutes_so_far
 
 SLOW_PHASE_S = 20.0
-_STARTED = time.monotonic()
 _config: list[pytest.Config] = []
 
 
@@ -22,6 +20,6 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     reporter = _config[0].pluginmanager.get_plugin("terminalreporter") if _config else None
     if report.duration < SLOW_PHASE_S or reporter is None:
         return
-    clock = f"run clock {(time.monotonic() - _STARTED) / 60:.1f} min"
+    clock = f"run clock {minutes_so_far():.1f} min"
     reporter.write_line(f"\n[slow] {report.duration:7.1f} s {report.when:8} {report.nodeid} ({clock})")
     reporter.flush()

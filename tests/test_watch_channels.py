@@ -58,14 +58,40 @@ def test_repeats_are_sent_once_per_dedup_window(fake: FakeChannel) -> None:
     assert len(fake.received) == 2
 
 
-def test_a_burst_is_rate_limited_and_the_held_back_count_reported(fake: FakeChannel) -> None:
+def test_a_burst_is_rate_limited_and_what_waits_goes_out_later_trade_alarms_first(fake: FakeChannel) -> None:
+    """Seen on the rehearsal VM: five SSH-login alarms filled the burst and an attacker's fill, marked as
+    sent but held back, never went out. Now it waits and leads the next window."""
     clock = Clock()
     notifier = Notifier([Webhook(fake.base + HOOK_PATH)], clock, burst=3, window_ms=60_000)
-    assert len(notifier.notify([_alarm(n) for n in range(10)])) == 3
+    logins = [Alarm("ssh-login", f"login:{n}", f"SSH login {n}") for n in range(5)]
+    first = notifier.notify(logins)
+    assert [_body(t) for t in first] == ["SSH login 0", "SSH login 1", "SSH login 2"]
+    assert "(+2 more alarms waiting for the rate limit)" in first[-1]
+    clock.now += 10_000
+    assert notifier.notify([_alarm(7), *logins]) == []  # the window is full; repeats are not queued twice
+    clock.now += 51_000
+    later = notifier.notify([_alarm(7)])  # the fill is re-read by the next poll: still one alarm
+    assert "fill 7 the bot did not place" in later[0]
+    assert [_body(t) for t in later[1:]] == ["SSH login 3", "SSH login 4"]
+    assert len(fake.received) == 6 and notifier.waiting == []
     clock.now += 61_000
-    (text,) = notifier.notify([_alarm(99)])
-    assert "+7 more alarms held back" in text
-    assert len(fake.received) == 4
+    assert notifier.notify([_alarm(7), *logins]) == []  # all sent: de-duplicated for dedup_ms
+
+
+def _body(text: str) -> str:
+    """A message without its prefix and notes."""
+    return text.removeprefix("bothost watch: ").split(" (")[0]
+
+
+def test_more_waiting_than_the_cap_are_dropped_and_counted(fake: FakeChannel) -> None:
+    clock = Clock()
+    notifier = Notifier([Webhook(fake.base + HOOK_PATH)], clock, burst=2, max_waiting=4)
+    first = notifier.notify([_alarm(n) for n in range(10)])  # 2 sent, 4 wait, 4 over the cap
+    assert "4 alarms dropped: too many waiting" in first[0]
+    assert "(+4 more alarms waiting for the rate limit)" in first[1]
+    clock.now += 61_000
+    (_, second) = notifier.notify([])
+    assert "(+2 more alarms waiting for the rate limit)" in second and "dropped" not in second
 
 
 def test_no_secret_reaches_a_message_or_an_error(fake: FakeChannel) -> None:

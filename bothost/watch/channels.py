@@ -66,8 +66,9 @@ def _post(name: str, base: str, path: str, body: bytes, timeout: float, telegram
 
 
 class Notifier:
-    """Sends alarms to every channel: one message per new alarm key within `dedup_ms`, at most `burst`
-    messages per `window_ms` (the rest are counted and summed up in the next message that goes out)."""
+    """Sends alarms to every channel: one message per alarm key within `dedup_ms`, at most `burst` messages
+    per `window_ms`. Alarms over the rate wait (trade alarms first) and go out in later calls; none is
+    dropped unless more than `max_waiting` wait, and then the next message says how many were."""
 
     def __init__(
         self,
@@ -78,42 +79,53 @@ class Notifier:
         dedup_ms: int = 3_600_000,
         burst: int = 5,
         window_ms: int = 60_000,
+        max_waiting: int = 100,
     ) -> None:
         self.channels = list(channels)
         self.clock = clock
         self.dedup_ms, self.burst, self.window_ms = dedup_ms, burst, window_ms
+        self.max_waiting = max_waiting
         self._secrets = sorted(
             {s for s in secrets if s} | {s for c in self.channels for s in c.secrets()}, key=len, reverse=True
         )
         self.seen: dict[str, int] = {}  # alarm key -> when it was sent (the watcher keeps it across restarts)
+        self.waiting: list[Alarm] = []  # over the rate: sent by later calls, trade alarms first
         self._sent: list[int] = []
-        self.suppressed = 0
+        self.dropped = 0
         self.errors: list[str] = []
 
     def notify(self, alarms: Iterable[Alarm]) -> list[str]:
-        """Send the alarms that are new and within the rate; returns the texts sent."""
-        sent = []
+        """Queue alarms not sent before, then send as many waiting ones as the rate allows; returns them."""
         now = self.clock()
         self.seen = {key: at for key, at in self.seen.items() if now - at <= self.dedup_ms}
+        queued = {alarm.key for alarm in self.waiting}
         for alarm in alarms:
-            if alarm.key in self.seen:
-                continue
+            if alarm.key not in self.seen and alarm.key not in queued:
+                self.waiting.append(alarm)
+                queued.add(alarm.key)
+        self.waiting.sort(key=lambda alarm: not alarm.trade)  # stable: trade alarms first, else in order
+        self._sent = [t for t in self._sent if now - t < self.window_ms]
+        keep = self.max_waiting + max(0, self.burst - len(self._sent))  # what waits after this call's sends
+        self.dropped += max(0, len(self.waiting) - keep)
+        del self.waiting[keep:]
+        sent = []
+        while self.waiting and len(self._sent) < self.burst:
+            alarm = self.waiting.pop(0)
             self.seen[alarm.key] = now
-            self._sent = [t for t in self._sent if now - t < self.window_ms]
-            if len(self._sent) >= self.burst:
-                self.suppressed += 1
-                continue
-            text = self._text(alarm.text)
             self._sent.append(now)
+            last = not self.waiting or len(self._sent) == self.burst
+            text = self._text(alarm.text, note_waiting=last)
             self._deliver(text)
             sent.append(text)
         return sent
 
-    def _text(self, text: str) -> str:
+    def _text(self, text: str, note_waiting: bool = False) -> str:
         line = "bothost watch: " + text
-        if self.suppressed:
-            line += f" (+{self.suppressed} more alarms held back by the rate limit)"
-            self.suppressed = 0
+        if note_waiting and self.waiting:
+            line += f" (+{len(self.waiting)} more alarms waiting for the rate limit)"
+        if self.dropped:
+            line += f" ({self.dropped} alarms dropped: too many waiting)"
+            self.dropped = 0
         return str(scrub(line, self._secrets))[:MAX_CHARS]
 
     def _deliver(self, text: str) -> None:
