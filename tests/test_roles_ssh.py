@@ -142,13 +142,7 @@ def test_live_sshd_passes_ssh_audit_policy(sshd_dir: Path) -> None:
     port = free_port()
     s = dataclasses.replace(local_settings(sshd_dir), port=port)
     main = write_config(sshd_dir, s, extra="ListenAddress 127.0.0.1\n")
-    daemon = subprocess.Popen([sshd_binary(), "-D", "-f", str(main)], stderr=subprocess.PIPE)
-    try:
-        wait_for_port(port)
-        audit = run([sys.executable, "-m", "ssh_audit", "-P", s.audit_policy, "-p", str(port), "127.0.0.1"])
-    finally:
-        daemon.terminate()
-        daemon.wait(timeout=5)
+    audit = audit_live_sshd(main, port, s.audit_policy)
     assert audit.returncode == 0, audit.stdout
 
 
@@ -167,27 +161,26 @@ def test_live_stock_sshd_fails_ssh_audit_policy(tmp_path: Path) -> None:
     stock.write_text(f"{keys}PidFile {tmp_path}/sshd.pid\nListenAddress 127.0.0.1\nPort {port}\n"
                      "KbdInteractiveAuthentication no\nUsePAM yes\nX11Forwarding yes\nPrintMotd no\n"
                      "AcceptEnv LANG LC_*\nSubsystem sftp /usr/lib/openssh/sftp-server\n")
-    policy = local_settings(tmp_path).audit_policy
-    daemon = subprocess.Popen([sshd_binary(), "-D", "-f", str(stock)], stderr=subprocess.PIPE)
-    try:
-        wait_for_port(port)
-        audit = run([sys.executable, "-m", "ssh_audit", "-j", "-P", policy, "-p", str(port), "127.0.0.1"])
-    finally:
-        daemon.terminate()
-        daemon.wait(timeout=5)
+    audit = audit_live_sshd(stock, port, local_settings(tmp_path).audit_policy)
     report = json.loads(audit.stdout)
     assert audit.returncode == 3 and report["passed"] is False, audit.stdout
     fields = {error.get("mismatched_field") for error in report["errors"]}
     assert {"Host keys", "Key exchanges", "Ciphers", "MACs"} <= fields, fields
 
 
-def wait_for_port(port: int) -> None:
-    """Until something listens on 127.0.0.1:port (5 s at most)."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
+def audit_live_sshd(config: Path, port: int, policy: str) -> subprocess.CompletedProcess:
+    """ssh-audit's JSON verdict on an sshd started with `config` on 127.0.0.1:port (stopped afterwards)."""
+    daemon = subprocess.Popen([sshd_binary(), "-D", "-f", str(config)], stderr=subprocess.PIPE)
+    try:
+        for _ in range(50):  # until it listens (5 s at most)
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        return run([sys.executable, "-m", "ssh_audit", "-j", "-P", policy, "-p", str(port), "127.0.0.1"])
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=5)
 
 
 @pytest.mark.parametrize(("stdout", "passed"), [
