@@ -36,9 +36,10 @@ class Changes:
     packages: tuple[str, ...] = ()
     files: tuple[FileChange, ...] = ()
     commands: tuple[tuple[str, ...], ...] = ()  # argv lists, run in order in cloud-init's runcmd
-    # Units enabled at boot; all roles' units go into ONE `systemctl enable` (one manager reload) before
-    # any role's commands, so commands start/restart them with new unit files and drop-ins already loaded.
+    # Units enabled at boot, and units masked; all roles' units go into ONE step with ONE manager reload
+    # before any role's commands, so commands start/restart them with new unit files and drop-ins loaded.
     enable_units: tuple[str, ...] = ()
+    mask_units: tuple[str, ...] = ()
     cloud_config: Mapping[str, Any] = field(default_factory=dict)  # top-level keys this role owns
 
 

@@ -143,14 +143,16 @@ class AuditRole(Role):
                    FileChange(TMPFILES_PATH, tmpfiles),
                    FileChange(DEBSUMS_DEFAULTS, s.debsums_defaults())),
             enable_units=UNITS,
+            mask_units=(JOURNAL_AUDIT_SOCKET,),
             commands=(
                 ("systemd-tmpfiles", "--create", TMPFILES_PATH),
                 ("systemctl", "start", *UNITS),
                 # auditd re-reads auditd.conf on SIGHUP; augenrules replaces the kernel's rules with ours.
                 ("systemctl", "kill", "--signal=SIGHUP", "auditd.service"),
                 ("augenrules", "--load"),
-                # journald holds the socket it was given: it stops reading audit events once restarted.
-                ("systemctl", "mask", "--now", JOURNAL_AUDIT_SOCKET),
+                # Masked with the other units' step; journald holds the socket it was given: it stops
+                # reading audit events once the socket is stopped and journald restarted.
+                ("systemctl", "stop", JOURNAL_AUDIT_SOCKET),
                 ("systemctl", "restart", "systemd-journald"),
             ),
         )

@@ -24,6 +24,9 @@ ISSUE_PATHS = ("/etc/issue", "/etc/issue.net")
 LIMITS_PATH = "/etc/security/limits.d/10-bothost.conf"  # pam_limits: login, sshd and sudo sessions
 COREDUMP_PATH = "/etc/systemd/coredump.conf.d/10-bothost.conf"  # for systemd-coredump, when installed
 LOGIN_DEFS = "/etc/login.defs"
+PROFILE_PATH = "/etc/profile.d/10-bothost.sh"  # read by every login shell (bash and sh)
+# Where Debian's pam-auth-update enables the PAM modules the packages below bring.
+PAM_FILES = ("/etc/pam.d/common-session", "/etc/pam.d/common-password")
 SIZE_UNITS = {"B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 
 
@@ -46,6 +49,12 @@ class BaseSettings:
     # Password hashing work factor, should a password ever be set (none is: key-only logins).
     sha_crypt_rounds: int = 65536
     core_limit: int = 0  # no core dumps: a bot's core file would hold its exchange keys
+    # An idle interactive shell closes after this many seconds, read-only (CIS Debian 12 5.4.3.2: <= 900).
+    session_timeout: int = 900
+    # PAM modules (enabled by their packages): a private $TMPDIR per user, so one account cannot plant or
+    # read another's temporary files (Lynis DEB-0280); password strength rules, should a password ever be
+    # set (dev-sec's default; Lynis AUTH-9262).
+    pam_packages: tuple[str, ...] = ("libpam-tmpdir", "libpam-passwdqc")
 
     def login_defs(self) -> dict[str, str]:
         """The /etc/login.defs values this role sets (in place, keeping the distribution's other lines)."""
@@ -73,13 +82,16 @@ class BaseRole(Role):
         # last line is deleted); comments stay. Running it twice gives the same file.
         edits = ["-e", "$a " + r"\n".join(f"{key} {value}" for key, value in s.login_defs().items())]
         edits += [arg for key in s.login_defs() for arg in ("-e", rf"/^{key}\s/d")]
+        profile = (f"# {BANNER}\n# Idle interactive shells close; no core dumps from login sessions.\n"
+                   f"TMOUT={s.session_timeout}\nreadonly TMOUT\nexport TMOUT\nulimit -c {s.core_limit}\n")
         return Changes(
-            packages=("sudo",),
+            packages=("sudo", *s.pam_packages),
             files=(FileChange(JOURNALD_PATH, render("base/journald.conf.j2", s=s)),
                    *(FileChange(path, s.issue + "\n") for path in ISSUE_PATHS),
                    FileChange(LIMITS_PATH, core + "".join(f"* {kind} core {s.core_limit}\n"
                                                           for kind in ("hard", "soft"))),
-                   FileChange(COREDUMP_PATH, core + "[Coredump]\nStorage=none\nProcessSizeMax=0\n")),
+                   FileChange(COREDUMP_PATH, core + "[Coredump]\nStorage=none\nProcessSizeMax=0\n"),
+                   FileChange(PROFILE_PATH, profile)),
             commands=(("systemctl", "restart", "systemd-journald"),
                       ("sed", "-i", "-E", *edits, LOGIN_DEFS)),
             cloud_config={
@@ -141,6 +153,16 @@ class BaseRole(Role):
                   rationale="New files are not world-readable; a password, if ever set, is slow to crack.",
                   expected=describe(s.login_defs()), command=("cat", LOGIN_DEFS),
                   evaluate=expect_mapping(login_defs, s.login_defs())),
+            Check(id="base-11", title="Idle login shells close",
+                  rationale="An idle root shell on an admin's laptop does not stay open for a passer-by.",
+                  expected=f"TMOUT={s.session_timeout}, read-only",
+                  command=("cat", PROFILE_PATH),
+                  evaluate=session_timeout(s.session_timeout)),
+            Check(id="base-12", title="PAM: private temporary directories, password strength rules",
+                  rationale="One account cannot plant or read another's temporary files; a password, if ever "
+                            "set, must be strong.",
+                  expected="session pam_tmpdir.so, password pam_passwdqc.so",
+                  command=("cat", *PAM_FILES), evaluate=pam_modules),
         ]
 
 
@@ -238,6 +260,38 @@ def cloud_init_done(result: CommandResult) -> Outcome:
     state = "running" if running else "done" if any(s.get("finished") for s in stages) else "not run"
     actual = state + (f"; {len(errors)} errors: " + " | ".join(errors) if errors else ", no errors")
     return Outcome(state == "done" and not errors, actual[:400])
+
+
+def session_timeout(limit: int) -> Parser:
+    """Parser of the login shells' profile file: TMOUT of 1..limit s, read-only and exported."""
+
+    def evaluate(result: CommandResult) -> Outcome:
+        failure = failed(result)
+        if failure:
+            return failure
+        lines = [line.strip() for line in result.stdout.splitlines() if not line.lstrip().startswith("#")]
+        values = [line.partition("=")[2] for line in lines if line.startswith("TMOUT=")]
+        value = values[-1] if values else ""
+        readonly, exported = "readonly TMOUT" in lines, "export TMOUT" in lines
+        passed = value.isdigit() and 0 < int(value) <= limit and readonly and exported
+        flags = ", ".join(word if on else f"not {word}" for word, on in (("read-only", readonly),
+                                                                         ("exported", exported)))
+        return Outcome(passed, f"TMOUT={value or 'unset'}, {flags}")
+
+    return evaluate
+
+
+def pam_modules(result: CommandResult) -> Outcome:
+    """Parser of `cat common-session common-password`: pam_tmpdir for sessions, passwdqc for passwords."""
+    failure = failed(result)
+    if failure:
+        return failure
+    active = [line.split() for line in result.stdout.splitlines() if not line.lstrip().startswith("#")]
+    found = {(fields[0], module) for fields in active for module in ("pam_tmpdir.so", "pam_passwdqc.so")
+             if len(fields) > 2 and module in fields[2:]}
+    wanted = [("session", "pam_tmpdir.so"), ("password", "pam_passwdqc.so")]
+    missing = [f"{kind} {module}" for kind, module in wanted if (kind, module) not in found]
+    return Outcome(not missing, "missing: " + ", ".join(missing) if missing else "both enabled")
 
 
 def login_defs(stdout: str) -> dict[str, str]:

@@ -34,10 +34,9 @@ class TimeRole(Role):
             packages=("systemd-timesyncd",),
             files=(FileChange(CONF_PATH, render("time/timesyncd.conf.j2", s=s)),),
             enable_units=("systemd-timesyncd.service",),
-            commands=(
-                ("systemctl", "restart", "systemd-timesyncd.service"),
-                ("timedatectl", "set-ntp", "true"),
-            ),
+            # Enabled and restarted: timedated then reports NTP=yes (what `timedatectl set-ntp true` does,
+            # without starting timedated over D-Bus at first boot).
+            commands=(("systemctl", "restart", "systemd-timesyncd.service"),),
         )
 
     def checks(self, s: TimeSettings) -> list[Check]:

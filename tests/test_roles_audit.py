@@ -143,6 +143,7 @@ def test_audit_events_stay_out_of_the_journal() -> None:
     assert "systemd-journald-audit.socket" in aud01.command
     assert aud01.evaluate(CommandResult(0, show("masked", "inactive"))).passed
     assert not aud01.evaluate(CommandResult(0, show("static", "active"))).passed  # Debian's default
-    commands = AuditRole().changes(s).commands
-    mask = commands.index(("systemctl", "mask", "--now", "systemd-journald-audit.socket"))
-    assert commands[mask + 1] == ("systemctl", "restart", "systemd-journald")  # drops the socket it holds
+    changes = AuditRole().changes(s)
+    assert changes.mask_units == ("systemd-journald-audit.socket",)  # masked in the units' step
+    stop = changes.commands.index(("systemctl", "stop", "systemd-journald-audit.socket"))
+    assert changes.commands[stop + 1] == ("systemctl", "restart", "systemd-journald")  # drops the socket

@@ -219,3 +219,59 @@ def test_banner_and_core_dump_checks() -> None:
     cores = base_check("base-09", s)
     assert cores.evaluate(CommandResult(0, "0\n")).passed
     assert not cores.evaluate(CommandResult(0, "unlimited\n")).passed
+
+
+# /etc/pam.d/common-session and common-password on Debian 12 after pam-auth-update enabled the two packages.
+PAM_SESSION = """# here are the per-package modules (the "Primary" block)
+session\t[default=1]\t\t\tpam_permit.so
+session\trequisite\t\t\tpam_deny.so
+session\trequired\t\t\tpam_permit.so
+session optional\t\t\tpam_umask.so
+session\trequired\tpam_unix.so
+session\toptional\t\t\tpam_tmpdir.so
+session\toptional\tpam_systemd.so
+"""
+PAM_PASSWORD = """password\trequisite\t\t\tpam_passwdqc.so
+password\t[success=1 default=ignore]\tpam_unix.so obscure use_authtok try_first_pass yescrypt
+password\trequisite\t\t\tpam_deny.so
+password\trequired\t\t\tpam_permit.so
+"""
+
+
+def test_pam_modules_check() -> None:
+    s = BaseRole().settings(make_spec(), RenderContext())
+    pam = base_check("base-12", s)
+    assert {"libpam-tmpdir", "libpam-passwdqc"} <= set(BaseRole().changes(s).packages)
+    assert pam.evaluate(CommandResult(0, PAM_SESSION + PAM_PASSWORD)).passed
+    commented = PAM_SESSION.replace("session\toptional\t\t\tpam_tmpdir.so", "# session pam_tmpdir.so")
+    result = pam.evaluate(CommandResult(0, commented + PAM_PASSWORD))
+    assert not result.passed and result.actual == "missing: session pam_tmpdir.so"
+    # a module on the wrong kind of line does not count
+    swapped = PAM_PASSWORD.replace("password\trequisite", "session\trequisite")
+    assert not pam.evaluate(CommandResult(0, PAM_SESSION + swapped)).passed
+    assert not pam.evaluate(CommandResult(1, "", "cat: /etc/pam.d/common-password: No such file")).passed
+
+
+@pytest.mark.parametrize("shell", ["bash", "sh"])
+def test_profile_sets_a_read_only_session_timeout_in_real_shells(tmp_path: Path, shell: str) -> None:
+    """The profile file, sourced by a real shell: TMOUT set, exported, read-only; no core dumps."""
+    s = BaseRole().settings(make_spec(), RenderContext())
+    files = {f.path: f.content for f in BaseRole().changes(s).files}
+    profile = tmp_path / "10-bothost.sh"
+    profile.write_text(files["/etc/profile.d/10-bothost.sh"])
+    script = f'. {profile}; env | grep ^TMOUT=; ulimit -c; (TMOUT=0) 2>/dev/null || echo "refused: $TMOUT"'
+    result = run([shell, "-c", script])
+    assert result.stdout.split("\n")[:3] == ["TMOUT=900", "0", "refused: 900"], result
+    timeout = base_check("base-11", s)
+    assert timeout.evaluate(CommandResult(0, profile.read_text())).passed
+
+
+@pytest.mark.parametrize(("text", "actual"), [
+    ("TMOUT=900\nexport TMOUT\n", "TMOUT=900, not read-only, exported"),
+    ("TMOUT=3600\nreadonly TMOUT\nexport TMOUT\n", "TMOUT=3600, read-only, exported"),
+    ("# TMOUT=900\nreadonly TMOUT\nexport TMOUT\n", "TMOUT=unset, read-only, exported"),
+    ("TMOUT=0\nreadonly TMOUT\nexport TMOUT\n", "TMOUT=0, read-only, exported"),
+])
+def test_session_timeout_check_refuses_weak_profiles(text: str, actual: str) -> None:
+    result = base_check("base-11").evaluate(CommandResult(0, text))
+    assert not result.passed and result.actual == actual

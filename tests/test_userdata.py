@@ -17,7 +17,15 @@ from tools import cloud_init_schema_command
 from bothost.cli.options import load_spec
 from bothost.hostkeys import HostKeys, generate_host_keys
 from bothost.role import RenderContext
-from bothost.userdata import MAX_USER_DATA_BYTES, compose, file_text, render_user_data, role_checks
+from bothost.userdata import (
+    APPLY_UNITS,
+    ENSURE_PACKAGES,
+    MAX_USER_DATA_BYTES,
+    compose,
+    file_text,
+    render_user_data,
+    role_checks,
+)
 from roles import all_roles
 from roles.ssh import PLACEHOLDER
 
@@ -129,14 +137,71 @@ def test_firewall_and_sshd_agree_on_the_port() -> None:
     assert "tcp dport 2222 ct state new ip saddr @admin_v4" in files["/etc/nftables.conf"]
 
 
-def test_units_enabled_in_one_call_before_any_role_command() -> None:
-    """Every role's units in ONE `systemctl enable` (one manager reload), right after the packages."""
+def test_units_applied_in_one_step_before_any_role_command() -> None:
+    """Every role's units in ONE step (one manager reload), right after the packages."""
     runcmd = compose(make_spec(), RenderContext())["runcmd"]
-    enables = [c for c in runcmd if c[:2] == ["systemctl", "enable"]]
     declared = [u for role in all_roles()
                 for u in role.changes(role.settings(make_spec(), RenderContext())).enable_units]
-    assert enables == [["systemctl", "enable", *dict.fromkeys(declared)]]
+    assert runcmd[0][3] == "ensure-packages"
+    assert runcmd[1][:4] == ["sh", "-c", APPLY_UNITS, "apply-units"]
+    assert runcmd[1][4:] == [*dict.fromkeys(declared), "--mask", "systemd-journald-audit.socket"]
     assert {"nftables.service", "docker.service", "bothost-ci-gate.timer"} <= set(declared)
-    assert runcmd[0][3] == "ensure-packages" and runcmd[1] == enables[0]
-    assert ["systemctl", "daemon-reload"] not in runcmd  # enable reloads the manager once
+    assert not any(c[:2] == ["systemctl", "enable"] or "mask" in c[:2] for c in runcmd[2:])
+    assert ["systemctl", "daemon-reload"] not in runcmd  # the units' step reloads the manager once
     assert not any(c[:3] == ["systemctl", "restart", "docker.service"] for c in runcmd)
+
+
+def fake_tools(tmp_path: Path, scripts: dict[str, str]) -> dict[str, str]:
+    """PATH with fake commands that log their argv to calls.log, and the env to run a runcmd step."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, body in scripts.items():
+        path = bin_dir / name
+        path.write_text(f'#!/bin/sh\necho "{name} $*" >> {tmp_path}/calls.log\n{body}\n')
+        path.chmod(0o755)
+    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+
+
+def calls(tmp_path: Path) -> list[str]:
+    log = tmp_path / "calls.log"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def test_apply_units_enables_only_what_is_not_enabled_and_reloads_once(tmp_path: Path) -> None:
+    """A unit already enabled is not enabled again (each SysV-scripted one costs two manager reloads)."""
+    states = {"nftables.service": "disabled", "docker.service": "enabled", "auditd.service": "enabled",
+              "bothost-ci-gate.timer": ""}
+    shown = "\\n".join(f"Id={unit}\\nUnitFileState={state}\\n" for unit, state in states.items())
+    env = fake_tools(tmp_path, {"systemctl": f'[ "$1" = show ] && printf "{shown}"; exit 0'})
+    argv = ["sh", "-c", APPLY_UNITS, "apply-units", "nftables.service", "docker.service", "auditd.service",
+            "bothost-ci-gate.timer", "--mask", "systemd-journald-audit.socket"]
+    assert run(argv, env=env).returncode == 0
+    assert calls(tmp_path) == [
+        "systemctl show -p Id,UnitFileState " + " ".join(states),
+        "systemctl enable --no-reload nftables.service bothost-ci-gate.timer",
+        "systemctl mask --no-reload systemd-journald-audit.socket",
+        "systemctl daemon-reload"]
+
+
+def test_apply_units_with_everything_enabled_only_reloads(tmp_path: Path) -> None:
+    shown = '[ "$1" = show ] && printf "Id=a.timer\\nUnitFileState=enabled\\n"; exit 0'
+    env = fake_tools(tmp_path, {"systemctl": shown})
+    assert run(["sh", "-c", APPLY_UNITS, "apply-units", "a.timer"], env=env).returncode == 0
+    assert calls(tmp_path) == ["systemctl show -p Id,UnitFileState a.timer", "systemctl daemon-reload"]
+
+
+def test_ensure_packages_installs_only_the_missing_ones(tmp_path: Path) -> None:
+    """One dpkg-query for all packages; 'rc' (removed, config left) and unknown ones count as missing."""
+    status = "ii sudo rc nftables ii docker.io "
+    env = fake_tools(tmp_path, {"dpkg-query": f'printf "{status}"', "apt-get": "exit 0"})
+    argv = ["sh", "-c", ENSURE_PACKAGES, "ensure-packages", "sudo", "nftables", "docker.io", "auditd"]
+    assert run(argv, env=env).returncode == 0
+    assert calls(tmp_path)[1:] == ["apt-get update -q",
+                                   "apt-get install -y -q --no-install-recommends nftables auditd"]
+    assert calls(tmp_path)[0].startswith("dpkg-query -W -f=")
+
+
+def test_ensure_packages_with_everything_installed_touches_nothing(tmp_path: Path) -> None:
+    env = fake_tools(tmp_path, {"dpkg-query": 'printf "ii sudo ii procps "', "apt-get": "exit 1"})
+    assert run(["sh", "-c", ENSURE_PACKAGES, "ensure-packages", "sudo", "procps"], env=env).returncode == 0
+    assert [c.split()[0] for c in calls(tmp_path)] == ["dpkg-query"]
