@@ -6,9 +6,14 @@ import json
 from dataclasses import dataclass
 
 from bothost.config import StackSpec
+from bothost.facts.files import mode_owner_argv, parse_mode_owner
+from bothost.facts.system import unit_command
 from bothost.infra.policy import selector
-from bothost.role import Changes, Check, FileChange, Outcome, RenderContext, Role, expect_equal
+from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role
 from bothost.templating import TEMPLATE_DIR, render
+from roles.expect import expect_units
+
+TIMER = "bothost-ci-gate.timer"
 
 
 @dataclass(frozen=True)
@@ -48,20 +53,26 @@ class CiGateRole(Role):
                 FileChange("/etc/systemd/system/bothost-ci-gate.timer",
                            render("ci_gate/bothost-ci-gate.timer.j2", s=s)),
             ),
-            enable_units=("bothost-ci-gate.timer",),
-            commands=(("systemctl", "start", "bothost-ci-gate.timer"),),
+            enable_units=(TIMER,),
+            commands=(("systemctl", "start", TIMER),),
         )
 
     def checks(self, s: CiGateSettings) -> list[Check]:
         return [
-            Check(id="ci-01", title="CI gate timer enabled",
+            Check(id="ci-01", title="CI gate timer enabled and running",
                   rationale="CI openings reach the host only through the gate, and leave it when closed.",
-                  expected="enabled", command=("systemctl", "is-enabled", "bothost-ci-gate.timer"),
-                  evaluate=expect_equal("enabled")),
+                  expected=f"{TIMER}: enabled,active", command=unit_command(TIMER),
+                  evaluate=expect_units({TIMER: {"UnitFileState": "enabled", "ActiveState": "active"}})),
             Check(id="ci-03", title="CI gate token readable by root only",
                   rationale="The token reads the project; only root may read it (absent: gate off).",
-                  expected="absent or 600 root", command=("sh", "-c", 'stat -c "%a %U" "$1" 2>/dev/null || '
-                                                          'echo absent', "stat", s.token_path),
-                  evaluate=lambda r: Outcome(r.stdout.strip() in ("absent", "600 root"), r.stdout.strip())),
+                  expected="absent or 600 root", command=mode_owner_argv(s.token_path),
+                  evaluate=token_private),
         ]
+
+
+def token_private(result: CommandResult) -> Outcome:
+    """Parser of `mode_owner_argv(token)`: the token is absent (gate off) or 0600 and root's."""
+    mode, owner = next(iter(parse_mode_owner(result).values()), ("unreadable", ""))
+    actual = f"{mode} {owner}".strip()
+    return Outcome(mode == "absent" or (mode == "0600" and owner.startswith("root:")), actual)
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from bothost.facts.files import parse_sha256sum, parse_stat, sha256_argv, stat_argv
+from bothost.facts.files import (
+    mode_owner_argv,
+    parse_mode_owner,
+    parse_sha256sum,
+    parse_stat,
+    sha256_argv,
+    stat_argv,
+)
 from bothost.role import CommandResult
 
 
@@ -21,3 +28,26 @@ def test_sha256sum_and_stat() -> None:
 def test_argvs_end_options_before_the_paths() -> None:
     assert stat_argv(["-x"]) == ["stat", "-c", "%n %a %u:%g", "--", "-x"]
     assert sha256_argv(("/a", "/b")) == ["sha256sum", "--", "/a", "/b"]
+
+
+def test_mode_owner_program_reads_real_files(tmp_path) -> None:
+    """The in-process stat: what `stat -L -c '%a %U:%G'` says, 4-digit modes, absent paths named."""
+    import subprocess
+    import sys
+
+    private, link = tmp_path / "token", tmp_path / "link"
+    private.write_text("x")
+    private.chmod(0o600)
+    link.symlink_to(private)
+    paths = [str(private), str(link), str(tmp_path / "missing"), str(tmp_path)]
+    argv = mode_owner_argv(*paths)
+    assert argv[:3] == ("python3", "-S", "-c")
+    done = subprocess.run([sys.executable, *argv[1:]], capture_output=True, text=True, check=True)
+    found = parse_mode_owner(CommandResult(0, done.stdout))
+    real = subprocess.run(["stat", "-L", "-c", "%a %U:%G", paths[0], paths[3]], capture_output=True,
+                          text=True, check=True)
+    token_mode, dir_mode = (line.split()[0].zfill(4) for line in real.stdout.splitlines())
+    owner = real.stdout.split()[1]
+    assert found == {paths[0]: (token_mode, owner), paths[1]: (token_mode, owner),
+                     paths[2]: ("absent", ""), paths[3]: (dir_mode, owner)}
+    assert token_mode == "0600"

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from bothost.facts.system import apt_config, is_loopback, key_values, listeners, sshd_options, unit_states
+from bothost.facts.system import (
+    apt_config,
+    fold_unit_commands,
+    is_loopback,
+    key_values,
+    listeners,
+    sshd_options,
+    unit_command,
+    unit_states,
+    units_read_by,
+)
 from bothost.role import CommandResult
 from roles.expect import expect_mapping, expect_units
 
@@ -64,3 +74,29 @@ def test_listeners_parse_ss_lines() -> None:
     assert listeners(SS) == [("tcp", "0.0.0.0", 22, "sshd"), ("tcp", "127.0.0.53", 53, "systemd-resolve"),
                              ("tcp", "::", 2222, "sshd"), ("udp", "0.0.0.0", 68, "dhclient")]
     assert is_loopback("127.0.0.53") and is_loopback("::1") and not is_loopback("0.0.0.0")
+
+
+def test_unit_commands_fold_into_one_and_each_gets_its_own_blocks() -> None:
+    """Every role's `systemctl show` is read by one systemctl start; each check sees only its units."""
+    docker, timers = unit_command("docker.service"), unit_command("apt-daily.timer", "a.timer")
+    other = ("cat", "/etc/issue")
+    commands, unfold = fold_unit_commands([docker, other, timers])
+    shared = unit_command("docker.service", "apt-daily.timer", "a.timer")
+    assert commands == [other, shared]
+    shown = "".join(f"Id={unit}\nUnitFileState=enabled\nActiveState=active\n\n"
+                    for unit in ("docker.service", "apt-daily.timer", "a.timer"))
+    outputs = {other: CommandResult(0, "x"), shared: CommandResult(0, shown)}
+    unfold(outputs)
+    assert set(outputs) == {other, docker, timers}
+    assert list(unit_states(outputs[docker].stdout)) == ["docker.service"]
+    assert list(unit_states(outputs[timers].stdout)) == ["apt-daily.timer", "a.timer"]
+    assert units_read_by(other) == () and units_read_by(("systemctl", "show", "x.service")) == ()
+
+
+def test_a_single_unit_command_is_left_alone() -> None:
+    commands, unfold = fold_unit_commands([unit_command("a.service"), ("true",)])
+    assert commands == [unit_command("a.service"), ("true",)]
+    outputs = {unit_command("a.service"): CommandResult(0, "Id=a.service\n")}
+    unfold(outputs)
+    assert outputs == {unit_command("a.service"): CommandResult(0, "Id=a.service\n")}
+

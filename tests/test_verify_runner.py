@@ -2,29 +2,34 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
 
 import pytest
 
+from bothost.facts.system import unit_command
 from bothost.role import Check, CommandResult, Outcome, expect_equal
 from bothost.verify.runner import BATCH_PROGRAM, run_batch, run_checks
+from roles.expect import expect_units
 
 
 class LocalRemote:
     """Runs argv here (as the host would, python3 included); records every call."""
 
-    def __init__(self, python: str = sys.executable) -> None:
+    def __init__(self, python: str = sys.executable, path_first: str | None = None) -> None:
         self.calls: list[list[str]] = []
         self.python = python
+        self.env = {**os.environ, "PATH": f"{path_first}:{os.environ['PATH']}"} if path_first else None
 
     def run(self, argv: Sequence[str], *, stdin: bytes | None = None, sudo: bool = True,
             timeout: float = 120.0) -> CommandResult:
         self.calls.append(list(argv))
         argv = [self.python if argv[0] == "python3" else argv[0], *argv[1:]]
         try:
-            done = subprocess.run(argv, input=stdin or b"", capture_output=True, timeout=timeout)
+            done = subprocess.run(argv, input=stdin or b"", capture_output=True, timeout=timeout,
+                                  env=self.env)
         except FileNotFoundError as exc:
             return CommandResult(127, "", str(exc))
         return CommandResult(done.returncode, done.stdout.decode(), done.stderr.decode())
@@ -120,3 +125,48 @@ def test_python_checks_run_inside_the_batch_interpreter_with_the_same_results() 
     assert (message.exit_status, message.stderr) == (1, "refused\n")
     assert raised.exit_status == 1 and "ValueError('bad')" in raised.stderr
     assert isolated.stdout != parent.stdout
+
+
+def test_cat_is_read_in_the_batch_exactly_as_cat_prints_it(tmp_path) -> None:
+    """`cat FILE...` starts no process in the batch, and gives what the real cat gives."""
+    (tmp_path / "a").write_text("first\n")
+    (tmp_path / "b").write_bytes(b"second, no newline")
+    (tmp_path / "dir").mkdir()
+    argvs = [("cat", str(tmp_path / "a"), str(tmp_path / "b")),
+             ("cat", str(tmp_path / "a"), str(tmp_path / "missing"), str(tmp_path / "b")),
+             ("cat", str(tmp_path / "dir"))]
+    remote = LocalRemote()
+    results = run_batch(remote, argvs)
+    for argv, result in zip(argvs, results, strict=True):
+        real = subprocess.run(argv, capture_output=True, text=True)
+        assert result == CommandResult(real.returncode, real.stdout, real.stderr)
+    assert results[0].stdout == "first\nsecond, no newline" and results[1].exit_status == 1
+    assert remote.calls == [["python3", "-S", "-c", BATCH_PROGRAM]]
+
+
+def test_cat_in_the_batch_starts_no_process(tmp_path) -> None:
+    """A fake `cat` first on the batch's PATH is never run for plain files, only for cat with options."""
+    fake = tmp_path / "bin" / "cat"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho fake\n")
+    fake.chmod(0o755)
+    (tmp_path / "f").write_text("real\n")
+    remote = LocalRemote(path_first=str(fake.parent))
+    plain, option = run_batch(remote, [("cat", str(tmp_path / "f")), ("cat", "-A", str(tmp_path / "f"))])
+    assert (plain.stdout, option.stdout) == ("real\n", "fake\n")
+
+
+def test_unit_reads_share_one_systemctl_and_keep_their_verdicts(tmp_path) -> None:
+    """Checks on different units: one `systemctl show` on the host; a disabled unit fails only its check."""
+    fake = tmp_path / "systemctl"
+    fake.write_text('#!/bin/sh\necho "$*" >> "$0.log"\nshift\nfor u; do case "$u" in --*) ;; *)\n'
+                    'printf "Id=%s\\nUnitFileState=%s\\n\\n" "$u" "$(case $u in b.*) echo disabled;; '
+                    '*) echo enabled;; esac)";; esac; done\n')
+    fake.chmod(0o755)
+    checks = [_check(f"u-{unit}", unit_command(unit), expect_units({unit: {"UnitFileState": "enabled"}}))
+              for unit in ("a.service", "b.timer", "c.socket")]
+    results = run_checks(checks, LocalRemote(path_first=str(tmp_path)), {})
+    assert [r.passed for r in results] == [True, False, True]
+    assert results[1].outcome.actual == "b.timer: disabled"
+    assert (tmp_path / "systemctl.log").read_text().splitlines() == [
+        "show a.service b.timer c.socket --property=Id,UnitFileState,ActiveState"]

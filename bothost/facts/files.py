@@ -1,4 +1,4 @@
-"""File facts: modes and owners (`stat`), content digests (`sha256sum`)."""
+"""File facts: modes and owners (`stat`, or in-process for verify), content digests (`sha256sum`)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,44 @@ def parse_stat(result: CommandResult) -> dict[str, tuple[str, str]]:
         parts = line.rsplit(" ", 2)
         if len(parts) == 3:
             found[parts[0]] = (parts[1].zfill(4), parts[2])
+    return found
+
+
+# Each path's mode and owner names, in the verify batch's own interpreter (no process start): one line
+# `PATH MODE USER:GROUP` per path (4-digit octal mode, symlinks followed), or `PATH absent`.
+MODE_OWNER_PROGRAM = """
+import grp, os, pwd, sys
+def name(lookup, number):
+    try:
+        return lookup(number)[0]
+    except KeyError:
+        return str(number)
+for path in sys.argv[1:]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        print(path, "absent")
+        continue
+    owner = name(pwd.getpwuid, st.st_uid) + ":" + name(grp.getgrgid, st.st_gid)
+    print(path, format(st.st_mode & 0o7777, "04o"), owner)
+"""
+
+
+def mode_owner_argv(*paths: str) -> tuple[str, ...]:
+    """Read each path's mode and owner names (a python3 check: verify runs it without a process)."""
+    return ("python3", "-S", "-c", MODE_OWNER_PROGRAM, *paths)
+
+
+def parse_mode_owner(result: CommandResult) -> dict[str, tuple[str, str]]:
+    """`mode_owner_argv` output -> path -> (4-digit octal mode, user:group), or ("absent", "")."""
+    found = {}
+    for line in result.stdout.splitlines():
+        if line.endswith(" absent"):
+            found[line.removesuffix(" absent")] = ("absent", "")
+            continue
+        parts = line.rsplit(" ", 2)
+        if len(parts) == 3:
+            found[parts[0]] = (parts[1], parts[2])
     return found
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+from bothost.shell import CommandResult
 
 # One timedated query (K=V lines) that the base and time roles' checks share: verify runs it once.
 TIMEDATE_SHOW = ("timedatectl", "show")
@@ -18,9 +21,38 @@ def key_values(stdout: str, separator: str = "=") -> dict[str, str]:
     return values
 
 
+UNIT_PROPERTIES = "--property=Id,UnitFileState,ActiveState"
+Unfold = Callable[[dict[tuple[str, ...], CommandResult]], None]  # fills in folded commands' own results
+
+
 def unit_command(*units: str) -> tuple[str, ...]:
     """The `systemctl show` argv that reads enablement and activity of units."""
-    return ("systemctl", "show", *units, "--property=Id,UnitFileState,ActiveState")
+    return ("systemctl", "show", *units, UNIT_PROPERTIES)
+
+
+def units_read_by(argv: tuple[str, ...]) -> tuple[str, ...]:
+    """The units a `unit_command` argv reads; () for any other argv."""
+    if len(argv) > 3 and argv[:2] == ("systemctl", "show") and argv[-1] == UNIT_PROPERTIES:
+        return argv[2:-1]
+    return ()
+
+
+def fold_unit_commands(commands: list[tuple[str, ...]]) -> tuple[list[tuple[str, ...]], Unfold]:
+    """Every `unit_command` folded into one (one systemctl start reads all units: facts read once), and
+    the function that gives each folded command its own units' blocks of the shared output."""
+    folded = {command: units_read_by(command) for command in commands if units_read_by(command)}
+    if len(folded) < 2:
+        return commands, lambda outputs: None
+    shared = unit_command(*dict.fromkeys(unit for units in folded.values() for unit in units))
+
+    def unfold(outputs: dict[tuple[str, ...], CommandResult]) -> None:
+        result = outputs.pop(shared)
+        blocks = re.split(r"\n\s*\n", result.stdout.strip())
+        for command, units in folded.items():
+            mine = [block for block in blocks if key_values(block).get("Id") in units]
+            outputs[command] = CommandResult(result.exit_status, "\n\n".join(mine) + "\n", result.stderr)
+
+    return [c for c in commands if c not in folded] + [shared], unfold
 
 
 def unit_states(stdout: str) -> dict[str, dict[str, str]]:

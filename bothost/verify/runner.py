@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bothost.facts.system import fold_unit_commands
 from bothost.role import Check, CommandResult, Outcome
 
 if TYPE_CHECKING:
@@ -18,8 +19,9 @@ COMMAND_TIMEOUT = 60  # seconds per check command on the host
 AUTH_METHODS_PROBE = "ssh-auth-methods"  # answered by the checks' own login, which asks with 'none' first
 
 # Runs each argv from stdin (a JSON list) in parallel, without a shell, and prints a JSON list of results.
-# A `python3 [-S] -c CODE ...` check runs inside this interpreter (in the main thread, output captured), so
-# the whole verify starts one Python: under emulation an interpreter start costs more than the check.
+# A `python3 [-S] -c CODE ...` check runs inside this interpreter (in the main thread, output captured), and
+# `cat FILE...` (no options) is read here with cat's output, messages and status, so the whole verify starts
+# one Python and no process per file: under emulation a process start costs more than most checks.
 BATCH_PROGRAM = f"""\
 import io, json, os, subprocess, sys
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +35,18 @@ def run(argv):
         return [124, "", "timed out after {COMMAND_TIMEOUT} s"]
     except Exception as e:
         return [126, "", repr(e)]
+def cat(argv):
+    out, err, status = [], [], 0
+    for path in argv[1:]:
+        try:
+            with open(path, "rb") as f:
+                out.append(f.read())
+        except OSError as e:
+            err.append("cat: %s: %s\\n" % (path, e.strerror))
+            status = 1
+    return [status, b"".join(out).decode(errors="replace"), "".join(err)]
+def is_cat(argv):
+    return argv[0] == "cat" and len(argv) > 1 and not any(a.startswith("-") for a in argv[1:])
 def code_of(argv):
     flags = argv[1:argv.index("-c")] if argv[0] == "python3" and "-c" in argv[1:3] else None
     return argv[len(flags) + 2] if flags in ([], ["-S"]) and len(argv) > len(flags) + 2 else None
@@ -55,8 +69,8 @@ def inline(argv):
     return [status, out.getvalue(), err.getvalue()]
 commands = json.load(sys.stdin)
 with ThreadPoolExecutor(4) as pool:
-    pending = [None if code_of(a) else pool.submit(run, a) for a in commands]
-    done = [inline(a) if p is None else None for a, p in zip(commands, pending)]
+    pending = [None if code_of(a) or is_cat(a) else pool.submit(run, a) for a in commands]
+    done = [(cat if is_cat(a) else inline)(a) if p is None else None for a, p in zip(commands, pending)]
     results = [d if p is None else p.result() for d, p in zip(done, pending)]
 json.dump(results, sys.stdout)
 """
@@ -81,12 +95,14 @@ class CheckResult:
 
 def run_checks(checks: Sequence[Check], remote: Host,
                probes: Mapping[str, Callable[[], CommandResult]]) -> list[CheckResult]:
-    """Every check's verdict, in the given order; identical commands run once."""
-    commands = list(dict.fromkeys(c.command for c in checks if c.command is not None))
+    """Every check's verdict, in the given order; identical commands run once, unit reads as one."""
+    commands, unfold = fold_unit_commands(
+        list(dict.fromkeys(c.command for c in checks if c.command is not None)))
     names = list(dict.fromkeys(c.probe for c in checks if c.command is None and c.probe))
     with ThreadPoolExecutor(max(1, len(names))) as pool:
         pending = {name: pool.submit(_probe, probes.get(name), name) for name in names}
         outputs = dict(zip(commands, run_batch(remote, commands), strict=True))
+        unfold(outputs)
         probed = {name: future.result() for name, future in pending.items()}
     results = []
     for check in checks:
