@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from bothost.config import StackSpec
-from bothost.facts.system import TIMEDATE_SHOW, key_values
+from bothost.facts.system import TIMEDATE_SHOW, core_limit_argv, key_values
 from bothost.hostkeys import fingerprint
 from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role, expect_equal
 from bothost.templating import BANNER, render
@@ -147,7 +147,7 @@ class BaseRole(Role):
                   command=("cat", *ISSUE_PATHS), evaluate=expect_equal(f"{s.issue}\n{s.issue}")),
             Check(id="base-09", title="No core dumps",
                   rationale="A core file of the bot would hold its exchange keys in plain text.",
-                  expected=f"hard core limit {s.core_limit}", command=("sh", "-c", "ulimit -H -c"),
+                  expected=f"hard core limit {s.core_limit}", command=core_limit_argv(),
                   evaluate=expect_equal(str(s.core_limit))),
             Check(id="base-10", title="Strict default umask and password hashing",
                   rationale="New files are not world-readable; a password, if ever set, is slow to crack.",

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 
 from bothost.config import StackSpec
-from bothost.facts.system import unit_command
+from bothost.facts.system import group_argv, process_count_argv, unit_command
 from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role
 from bothost.templating import render
 from roles.expect import Parser, expect_units, failed, json_object
@@ -147,11 +147,11 @@ class DockerRole(Role):
             Check(id="dock-09", title="No userland proxy process (CIS 2.16)",
                   rationale="Published ports go through the kernel's NAT, with no extra root process "
                             "listening on the host.",
-                  expected="0 docker-proxy processes", command=("pgrep", "-c", "-x", "docker-proxy"),
+                  expected="0 docker-proxy processes", command=process_count_argv("docker-proxy"),
                   evaluate=no_processes("docker-proxy")),
             Check(id="dock-10", title="Only root controls Docker: the docker group is empty (CIS 1.1.2)",
                   rationale="A docker group member is root without sudo and without an audit record of sudo.",
-                  expected="no members", command=("getent", "group", "docker"),
+                  expected="no members", command=group_argv("docker"),
                   evaluate=group_empty),
         ]
 
@@ -254,7 +254,7 @@ def file_modes(result: CommandResult) -> Outcome:
 
 
 def no_processes(name: str) -> Parser:
-    """Parser of `pgrep -c -x NAME`: no such process (pgrep exits 1 and counts 0)."""
+    """Parser of `process_count_argv(NAME)` (as `pgrep -c -x`): no such process (exit 1, count 0)."""
 
     def evaluate(result: CommandResult) -> Outcome:
         count = result.stdout.strip() or "?"
@@ -264,7 +264,7 @@ def no_processes(name: str) -> Parser:
 
 
 def group_empty(result: CommandResult) -> Outcome:
-    """Parser of `getent group NAME`: the group has no members (or does not exist)."""
+    """Parser of `group_argv(NAME)` (as `getent group`): the group has no members (or does not exist)."""
     if result.exit_status == 2:  # getent: no such group
         return Outcome(True, "no such group")
     failure = failed(result)

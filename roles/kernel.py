@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bothost.config import StackSpec
-from bothost.facts.system import key_values
+from bothost.facts.system import key_values, modules_argv, sysctl_argv
 from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role
 from bothost.templating import BANNER, render
 from roles.expect import Parser, describe, expect_mapping, failed
@@ -123,7 +123,7 @@ class KernelRole(Role):
     def checks(self, s: KernelSettings) -> list[Check]:
         # One read of every key, shared by the checks (one process, not one per check); -e: an unknown key
         # is left out of the output, so only the checks that expect it fail.
-        command = ("sysctl", "-e", *s.expected())
+        command = sysctl_argv(*s.expected())
         return [
             *(Check(id=i, title=t, rationale=r, expected=describe(e), command=command,
                     evaluate=expect_mapping(key_values, e)) for i, t, r, e in s.groups()),
@@ -131,17 +131,12 @@ class KernelRole(Role):
                   rationale="dccp, sctp, rds and tipc had remotely reachable kernel bugs; USB and FireWire "
                             "storage would let a visitor copy data in or out.",
                   expected=", ".join(s.disabled_modules) + ": install /bin/true, not loaded",
-                  command=("sh", "-c", MODULES_STATE), evaluate=modules_disabled(s.disabled_modules)),
+                  command=modules_argv(), evaluate=modules_disabled(s.disabled_modules)),
         ]
 
 
-# modprobe's effective configuration (install and blacklist lines only: the rest is thousands of aliases),
-# then the loaded modules.
-MODULES_STATE = "modprobe --showconfig | grep -E '^(install|blacklist) '; echo ---; cat /proc/modules"
-
-
 def modules_disabled(modules: tuple[str, ...]) -> Parser:
-    """Parser of MODULES_STATE: each module is installed as /bin/true and blacklisted, and not loaded."""
+    """Parser of `modules_argv()`: each module is installed as /bin/true and blacklisted, and not loaded."""
 
     def evaluate(result: CommandResult) -> Outcome:
         failure = failed(result)

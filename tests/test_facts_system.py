@@ -6,11 +6,16 @@ import pytest
 
 from bothost.facts.system import (
     apt_config,
+    core_limit_argv,
     fold_unit_commands,
+    group_argv,
     is_loopback,
     key_values,
     listeners,
+    modules_argv,
+    process_count_argv,
     sshd_options,
+    sysctl_argv,
     unit_command,
     unit_states,
     units_read_by,
@@ -100,3 +105,40 @@ def test_a_single_unit_command_is_left_alone() -> None:
     unfold(outputs)
     assert outputs == {unit_command("a.service"): CommandResult(0, "Id=a.service\n")}
 
+
+
+def _both(fact: tuple[str, ...], tool: list[str], env: dict[str, str] | None = None) -> list[CommandResult]:
+    """The in-process fact and the tool it stands for, run here: [fact, tool] results."""
+    import subprocess
+    import sys
+
+    ran = [subprocess.run(argv, capture_output=True, text=True, env=env)
+           for argv in ([sys.executable, *fact[1:]], tool)]
+    return [CommandResult(r.returncode, r.stdout, "") for r in ran]
+
+
+def test_python_facts_print_what_the_tools_print(tmp_path) -> None:
+    """Each in-process fact gives the parsers the same text and status as the tool it replaces."""
+    import os
+
+    names = ("kernel.pid_max", "net.ipv4.ip_local_port_range", "no.such.key", "kernel.ostype")
+    fact, tool = _both(sysctl_argv(*names), ["sysctl", "-e", *names])
+    assert fact == tool and "kernel.ostype = Linux" in fact.stdout
+    for group in ("root", "no-such-group-here"):
+        fact, tool = _both(group_argv(group), ["getent", "group", group])
+        assert fact == tool
+    for name in ("sh", "systemd", "no-such-process"):
+        fact, tool = _both(process_count_argv(name), ["pgrep", "-c", "-x", name])
+        assert fact.exit_status == tool.exit_status and fact.stdout.strip().isdigit()
+    fact, tool = _both(process_count_argv("no-such-process"), ["pgrep", "-c", "-x", "no-such-process"])
+    assert fact == tool == CommandResult(1, "0\n", "")
+    fact, tool = _both(core_limit_argv(), ["sh", "-c", "ulimit -H -c"])
+    assert fact == tool
+    modprobe = tmp_path / "modprobe"  # modprobe's real --showconfig shape: thousands of alias lines too
+    modprobe.write_text("#!/bin/sh\nprintf 'alias a b\\nblacklist evbug\\ninstall dccp /bin/true\\n"
+                        "options x y=1\\ninstalled no\\n'\n")
+    modprobe.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
+    shell = "modprobe --showconfig | grep -E '^(install|blacklist) '; echo ---; cat /proc/modules"
+    fact, tool = _both(modules_argv(), ["sh", "-c", shell], env)
+    assert fact == tool and fact.stdout.startswith("blacklist evbug\ninstall dccp /bin/true\n---\n")

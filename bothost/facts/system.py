@@ -118,3 +118,87 @@ def listeners(stdout: str) -> list[tuple[str, str, int, str]]:
 def is_loopback(host: str) -> bool:
     """True for addresses only reachable from the host itself."""
     return host.startswith("127.") or host in ("::1", "localhost")
+
+
+# The facts below are small python3 programs: verify's batch runs them in its own interpreter, so none
+# costs a process start (under emulation a start costs more than the read). Each prints what the tool
+# it replaces prints, so the parsers read either.
+
+# `sysctl -e NAME...`: `name = value` for each key the kernel has; unknown keys are left out.
+SYSCTL_PROGRAM = """
+import sys
+for name in sys.argv[1:]:
+    try:
+        with open("/proc/sys/" + name.replace(".", "/")) as f:
+            print(name, "=", f.read().rstrip("\\n"))
+    except OSError:
+        pass
+"""
+
+# `modprobe --showconfig | grep -E '^(install|blacklist) '; echo ---; cat /proc/modules`, with one process.
+MODULES_PROGRAM = """
+import subprocess
+shown = subprocess.run(["modprobe", "--showconfig"], capture_output=True, text=True).stdout
+for line in shown.splitlines():
+    if line.startswith(("install ", "blacklist ")):
+        print(line)
+print("---")
+with open("/proc/modules") as f:
+    print(f.read(), end="")
+"""
+
+# `pgrep -c -x NAME`: how many processes have exactly that name; exit 1 when none.
+PROCESS_COUNT_PROGRAM = """
+import os, sys
+count = 0
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        with open("/proc/" + pid + "/comm") as f:
+            count += f.read().rstrip("\\n") == sys.argv[1]
+    except OSError:
+        pass
+print(count)
+sys.exit(0 if count else 1)
+"""
+
+# `getent group NAME`: `name:x:gid:members`; exit 2 when there is no such group.
+GROUP_PROGRAM = """
+import grp, sys
+try:
+    group = grp.getgrnam(sys.argv[1])
+except KeyError:
+    sys.exit(2)
+print(group.gr_name, group.gr_passwd, group.gr_gid, ",".join(group.gr_mem), sep=":")
+"""
+
+# `ulimit -H -c` in a shell the batch starts: the hard core-size limit of a root session.
+CORE_LIMIT_PROGRAM = """
+import resource
+hard = resource.getrlimit(resource.RLIMIT_CORE)[1]
+print("unlimited" if hard == resource.RLIM_INFINITY else hard)
+"""
+
+
+def sysctl_argv(*names: str) -> tuple[str, ...]:
+    """Read kernel parameters like `sysctl -e NAME...`."""
+    return ("python3", "-S", "-c", SYSCTL_PROGRAM, *names)
+
+
+def modules_argv() -> tuple[str, ...]:
+    """modprobe's install/blacklist lines, `---`, then /proc/modules."""
+    return ("python3", "-S", "-c", MODULES_PROGRAM)
+
+
+def process_count_argv(name: str) -> tuple[str, ...]:
+    """Count processes named exactly `name`, like `pgrep -c -x`."""
+    return ("python3", "-S", "-c", PROCESS_COUNT_PROGRAM, name)
+
+
+def group_argv(name: str) -> tuple[str, ...]:
+    """Read a group like `getent group NAME`."""
+    return ("python3", "-S", "-c", GROUP_PROGRAM, name)
+
+
+def core_limit_argv() -> tuple[str, ...]:
+    """A root session's hard core-size limit, like `ulimit -H -c`."""
+    return ("python3", "-S", "-c", CORE_LIMIT_PROGRAM)
