@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from bothost.config import StackSpec
-from bothost.facts.system import TIMEDATE_SHOW, core_limit_argv, key_values
+from bothost.facts.system import TIMEDATE_SHOW, core_limit_argv, key_values, password_status_argv
 from bothost.hostkeys import fingerprint
 from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role, expect_equal
 from bothost.templating import BANNER, render
@@ -119,7 +119,7 @@ class BaseRole(Role):
                   evaluate=sudo_nopasswd),
             Check(id="base-02", title="Admin password is locked",
                   rationale="No password exists that could be guessed, phished or reused.",
-                  expected="L", command=("passwd", "--status", s.admin_user), evaluate=password_locked),
+                  expected="L", command=password_status_argv(s.admin_user), evaluate=password_locked),
             Check(id="base-03", title="Only the configured admin keys may log in",
                   rationale="A key that is not in the stack config must not open the server.",
                   expected=", ".join(fingerprints),
@@ -178,7 +178,7 @@ def sudo_nopasswd(result: CommandResult) -> Outcome:
 
 
 def password_locked(result: CommandResult) -> Outcome:
-    """Parser of `passwd --status USER`: the status field is L (locked)."""
+    """Parser of `password_status_argv(USER)` (as `passwd --status`): the status field is L (locked)."""
     failure = failed(result)
     if failure:
         return failure

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from bothost.config import StackSpec
+from bothost.facts.files import mode_owner_argv, parse_mode_owner
 from bothost.facts.system import group_argv, process_count_argv, unit_command
 from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role
 from bothost.templating import render
@@ -142,7 +143,7 @@ class DockerRole(Role):
                   command=info, evaluate=daemon_options),
             Check(id="dock-08", title="Docker's files: owner and mode (CIS 3.1-3.6, 3.15-3.20, 3.23, 3.24)",
                   rationale="Whoever can write these files or reach the sockets controls every container.",
-                  expected=files, command=("stat", "-L", "-c", "%n %U:%G %a", *DOCKER_FILES),
+                  expected=files, command=mode_owner_argv(*DOCKER_FILES),
                   evaluate=file_modes),
             Check(id="dock-09", title="No userland proxy process (CIS 2.16)",
                   rationale="Published ports go through the kernel's NAT, with no extra root process "
@@ -238,12 +239,9 @@ def daemon_options(result: CommandResult) -> Outcome:
 
 
 def file_modes(result: CommandResult) -> Outcome:
-    """Parser of `stat -L -c '%n %U:%G %a' FILES`: each file exists with its owner and no looser mode."""
-    seen = {}
-    for line in result.stdout.splitlines():
-        parts = line.split()
-        if len(parts) == 3:
-            seen[parts[0]] = (parts[1], int(parts[2], 8))
+    """Parser of `mode_owner_argv(FILES)`: each file exists with its owner and no looser mode."""
+    seen = {path: (owner, int(mode, 8)) for path, (mode, owner) in parse_mode_owner(result).items()
+            if mode != "absent"}
     wrong = []
     for path, (owner, mode, items) in DOCKER_FILES.items():
         if path not in seen:

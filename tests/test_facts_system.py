@@ -13,6 +13,7 @@ from bothost.facts.system import (
     key_values,
     listeners,
     modules_argv,
+    password_status_argv,
     process_count_argv,
     sshd_options,
     sysctl_argv,
@@ -134,6 +135,9 @@ def test_python_facts_print_what_the_tools_print(tmp_path) -> None:
     assert fact == tool == CommandResult(1, "0\n", "")
     fact, tool = _both(core_limit_argv(), ["sh", "-c", "ulimit -H -c"])
     assert fact == tool
+    for user in ("root", "nobody", "no-such-user"):
+        fact, tool = _both(password_status_argv(user), ["passwd", "--status", user])
+        assert fact.exit_status == tool.exit_status and fact.stdout.split() == tool.stdout.split()[:2]
     modprobe = tmp_path / "modprobe"  # modprobe's real --showconfig shape: thousands of alias lines too
     modprobe.write_text("#!/bin/sh\nprintf 'alias a b\\nblacklist evbug\\ninstall dccp /bin/true\\n"
                         "options x y=1\\ninstalled no\\n'\n")

@@ -202,3 +202,21 @@ def group_argv(name: str) -> tuple[str, ...]:
 def core_limit_argv() -> tuple[str, ...]:
     """A root session's hard core-size limit, like `ulimit -H -c`."""
     return ("python3", "-S", "-c", CORE_LIMIT_PROGRAM)
+
+
+# `passwd --status USER`'s first two fields from /etc/shadow: L when the hash starts with ! or * (no
+# password can match), NP when empty, else P; exit 1 for an unknown user.
+PASSWORD_STATUS_PROGRAM = """
+import sys
+with open("/etc/shadow") as f:
+    entries = dict(line.rstrip("\\n").split(":")[:2] for line in f if ":" in line)
+if sys.argv[1] not in entries:
+    sys.exit("passwd: user '%s' does not exist" % sys.argv[1])
+password = entries[sys.argv[1]]
+print(sys.argv[1], "L" if password[:1] in ("!", "*") else "NP" if password == "" else "P")
+"""
+
+
+def password_status_argv(user: str) -> tuple[str, ...]:
+    """Whether a user's password is locked (L), empty (NP) or set (P), like `passwd --status`."""
+    return ("python3", "-S", "-c", PASSWORD_STATUS_PROGRAM, user)
