@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from bothost.config import StackSpec
+from bothost.facts.files import key_fingerprints_argv
 from bothost.facts.system import TIMEDATE_SHOW, core_limit_argv, key_values, password_status_argv
 from bothost.hostkeys import fingerprint
 from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role, expect_equal
@@ -123,7 +124,7 @@ class BaseRole(Role):
             Check(id="base-03", title="Only the configured admin keys may log in",
                   rationale="A key that is not in the stack config must not open the server.",
                   expected=", ".join(fingerprints),
-                  command=("ssh-keygen", "-l", "-E", "sha256", "-f", f"{s.home}/.ssh/authorized_keys"),
+                  command=key_fingerprints_argv(f"{s.home}/.ssh/authorized_keys"),
                   evaluate=key_fingerprints(fingerprints)),
             Check(id="base-04", title="System locale", rationale="Tools and logs behave the same everywhere.",
                   expected=s.locale, command=("cat", LOCALE_PATH), evaluate=system_locale(s.locale)),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,20 +91,25 @@ def test_password_locked_check(stdout: str, passed: bool) -> None:
     assert check("base-02").evaluate(CommandResult(0, stdout)).passed is passed
 
 
-def test_authorized_keys_check_on_real_ssh_keygen_output(tmp_path: Path) -> None:
+def test_authorized_keys_check_finds_what_ssh_keygen_finds(tmp_path: Path) -> None:
+    """The in-process fingerprints equal ssh-keygen's, options and comments included."""
     keys = [admin_key("a@x"), admin_key("b@y")]
     s = BaseRole().settings(make_spec(adminSshKeys=keys), RenderContext())
-    stranger = admin_key("intruder@z")
-    for lines, passed in (([*keys], True), ([keys[0]], False), ([*keys, stranger], False)):
-        path = tmp_path / "authorized_keys"
+    stranger = 'from="10.0.0.1",command="echo ssh-rsa x" ' + admin_key("intruder@z")
+    argv = list(check("base-03", s).command)
+    assert argv[-1] == "/home/bothost/.ssh/authorized_keys"
+    path = tmp_path / "authorized_keys"
+    for lines, passed in (([*keys], True), ([keys[0]], False), ([*keys, stranger], False),
+                          (["# a comment", "", *keys], True)):
         path.write_text("\n".join(lines) + "\n")
-        argv = list(check("base-03", s).command)
-        assert argv[-1] == "/home/bothost/.ssh/authorized_keys"
-        output = run([*argv[:-1], str(path)])
+        output = run([sys.executable, *argv[1:-1], str(path)])
         assert output.returncode == 0, output.stderr
         assert check("base-03", s).evaluate(CommandResult(0, output.stdout)).passed is passed
-    missing = CommandResult(255, "", "/home/bothost/.ssh/authorized_keys: No such file or directory")
-    assert not check("base-03", s).evaluate(missing).passed
+        real = run(["ssh-keygen", "-l", "-E", "sha256", "-f", str(path)]).stdout
+        assert re.findall(r"SHA256:\S+", output.stdout) == re.findall(r"SHA256:\S+", real)
+    missing = run([sys.executable, *argv[1:-1], str(tmp_path / "absent")])
+    assert missing.returncode == 1 and "No such file" in missing.stderr
+    assert not check("base-03", s).evaluate(CommandResult(1, "", missing.stderr)).passed
 
 
 @pytest.mark.parametrize(("stdout", "passed"), [

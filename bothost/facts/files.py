@@ -84,3 +84,29 @@ def parse_sha256sum_paths(result: CommandResult) -> dict[str, str]:
         if match:
             digests[match[2]] = match[1]
     return digests
+
+
+# The SHA256 fingerprint of every public key in an authorized_keys file (options and comments allowed), one
+# `SHA256:... TYPE` line each, as `ssh-keygen -l -E sha256 -f FILE` finds them; exit 1 if it is unreadable.
+KEY_FINGERPRINTS_PROGRAM = """
+import base64, binascii, hashlib, sys
+try:
+    with open(sys.argv[1]) as f:
+        lines = f.read().splitlines()
+except OSError as e:
+    sys.exit("%s: %s" % (sys.argv[1], e.strerror))
+for words in (line.split() for line in lines if not line.lstrip().startswith("#")):
+    for kind, blob in zip(words, words[1:]):
+        try:
+            raw = base64.b64decode(blob, validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        if raw[4:4 + len(kind)] == kind.encode() and int.from_bytes(raw[:4], "big") == len(kind):
+            print("SHA256:" + base64.b64encode(hashlib.sha256(raw).digest()).decode().rstrip("="), kind)
+            break
+"""
+
+
+def key_fingerprints_argv(path: str) -> tuple[str, ...]:
+    """The fingerprints of the keys an authorized_keys file admits."""
+    return ("python3", "-S", "-c", KEY_FINGERPRINTS_PROGRAM, path)
