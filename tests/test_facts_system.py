@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bothost.facts.system import (
+    TIMEDATE_SHOW,
     apt_config,
     core_limit_argv,
     fold_unit_commands,
@@ -146,3 +147,17 @@ def test_python_facts_print_what_the_tools_print(tmp_path) -> None:
     shell = "modprobe --showconfig | grep -E '^(install|blacklist) '; echo ---; cat /proc/modules"
     fact, tool = _both(modules_argv(), ["sh", "-c", shell], env)
     assert fact == tool and fact.stdout.startswith("blacklist evbug\ninstall dccp /bin/true\n---\n")
+
+
+def test_timedate_fact_reads_the_zone_link_and_the_kernel_clock_state() -> None:
+    """Timezone from /etc/localtime's link (as timedated), NTPSynchronized from adjtimex: yes or no."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, *TIMEDATE_SHOW[1:]], capture_output=True, text=True, check=True)
+    values = key_values(done.stdout)
+    link = os.readlink("/etc/localtime") if os.path.islink("/etc/localtime") else ""
+    absent = "" if os.path.lexists("/etc/localtime") else "UTC"
+    assert values["Timezone"] == (link.split("zoneinfo/", 1)[1] if "zoneinfo/" in link else absent)
+    assert values["NTPSynchronized"] in ("yes", "no") and set(values) == {"Timezone", "NTPSynchronized"}
