@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from bothost.config import StackSpec
-from bothost.facts.files import key_fingerprints_argv
+from bothost.facts.files import cat_config_argv, key_fingerprints_argv
 from bothost.facts.system import TIMEDATE_SHOW, core_limit_argv, key_values, password_status_argv
 from bothost.hostkeys import fingerprint
 from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role, expect_equal
@@ -136,7 +136,7 @@ class BaseRole(Role):
                   rationale="Logs survive reboots for investigation, and cannot fill the disk.",
                   expected=f"Storage=persistent, SystemMaxUse <= {s.journal_max_use}",
                   # The merged configuration (not journald's start-up message: vacuuming deletes that).
-                  command=("systemd-analyze", "cat-config", "systemd/journald.conf"),
+                  command=cat_config_argv("systemd/journald.conf"),
                   evaluate=journal_persistent(s.journal_max_use)),
             Check(id="base-07", title="cloud-init finished without errors",
                   rationale="Every first-boot step ran; a failed step means hardening is missing.",
@@ -216,7 +216,7 @@ def system_locale(expected: str) -> Parser:
 
 
 def journal_persistent(max_use: str) -> Parser:
-    """Parser of `systemd-analyze cat-config systemd/journald.conf`: persistent, capped (last value wins)."""
+    """Parser of `cat_config_argv("systemd/journald.conf")`: persistent, capped (last value wins)."""
 
     def evaluate(result: CommandResult) -> Outcome:
         failure = failed(result)

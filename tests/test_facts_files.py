@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bothost.facts.files import (
+    cat_config_argv,
     mode_owner_argv,
     parse_mode_owner,
     parse_sha256sum,
@@ -51,3 +52,37 @@ def test_mode_owner_program_reads_real_files(tmp_path) -> None:
     assert found == {paths[0]: (token_mode, owner), paths[1]: (token_mode, owner),
                      paths[2]: ("absent", ""), paths[3]: (dir_mode, owner)}
     assert token_mode == "0600"
+
+
+def test_cat_config_merges_like_systemd_analyze(tmp_path) -> None:
+    """Main file, drop-ins by name across /etc, /run and /usr/lib, a same-name override, an empty mask:
+    the order and contents systemd-analyze cat-config prints for the same tree."""
+    import subprocess
+    import sys
+
+    def write(path: str, text: str) -> None:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+
+    write("etc/systemd/journald.conf", "[Journal]\n#Storage=auto\n")
+    write("usr/lib/systemd/journald.conf.d/10-vendor.conf", "[Journal]\nStorage=volatile\n")
+    write("etc/systemd/journald.conf.d/10-vendor.conf", "[Journal]\nStorage=persistent\n")  # overrides
+    write("run/systemd/journald.conf.d/05-early.conf", "[Journal]\nSystemMaxUse=1G\n")
+    write("usr/lib/systemd/journald.conf.d/20-masked.conf", "[Journal]\nSystemMaxUse=9G\n")
+    write("etc/systemd/journald.conf.d/20-masked.conf", "")  # empty: masks (as a link to /dev/null does)
+    write("usr/lib/systemd/journald.conf.d/30-bothost.conf", "[Journal]\nSystemMaxUse=200M\n")
+    write("usr/lib/systemd/journald.conf.d/notes.txt", "SystemMaxUse=0\n")
+    argv = cat_config_argv("systemd/journald.conf")
+    ours = subprocess.run([sys.executable, *argv[1:], str(tmp_path)], capture_output=True, text=True,
+                          check=True).stdout
+    real = subprocess.run(["systemd-analyze", "cat-config", f"--root={tmp_path}", "systemd/journald.conf"],
+                          capture_output=True, text=True, check=True).stdout
+    def headers(text: str) -> list[str]:
+        return [line.replace(str(tmp_path), "") for line in text.splitlines() if line.startswith("# /")]
+
+    assert headers(ours) == headers(real) == [
+        "# /etc/systemd/journald.conf", "# /run/systemd/journald.conf.d/05-early.conf",
+        "# /etc/systemd/journald.conf.d/10-vendor.conf", "# /etc/systemd/journald.conf.d/20-masked.conf",
+        "# /usr/lib/systemd/journald.conf.d/30-bothost.conf"]
+    body = [line for line in ours.splitlines() if line and not line.startswith("# /")]
+    assert body == [line for line in real.splitlines() if line and not line.startswith("# /")]

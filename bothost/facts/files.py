@@ -110,3 +110,34 @@ for words in (line.split() for line in lines if not line.lstrip().startswith("#"
 def key_fingerprints_argv(path: str) -> tuple[str, ...]:
     """The fingerprints of the keys an authorized_keys file admits."""
     return ("python3", "-S", "-c", KEY_FINGERPRINTS_PROGRAM, path)
+
+
+# A systemd configuration file merged as the daemon reads it, like `systemd-analyze cat-config NAME`: the
+# first NAME found in /etc, /run, /usr/local/lib, /usr/lib, then every NAME.d/*.conf sorted by file name,
+# where a drop-in in an earlier directory hides one of the same name later (an empty one, or a link to
+# /dev/null, adds nothing: it masks). Each file is printed after a `# PATH` line.
+CAT_CONFIG_PROGRAM = """
+import os, sys
+name, top = sys.argv[1], (sys.argv[2:] or [""])[0]  # top: an image's root directory (tests)
+roots = tuple(top + root for root in ("/etc/", "/run/", "/usr/local/lib/", "/usr/lib/"))
+paths = [root + name for root in roots if os.path.isfile(root + name)][:1]
+drop_ins = {}
+for root in reversed(roots):
+    try:
+        entries = os.listdir(root + name + ".d")
+    except OSError:
+        continue
+    for entry in entries:
+        if entry.endswith(".conf"):
+            drop_ins[entry] = root + name + ".d/" + entry
+paths += [path for _, path in sorted(drop_ins.items())]
+paths = [path[len(top):] for path in paths]
+for number, path in enumerate(paths):
+    with open(top + path) as f:
+        print(("\\n" if number else "") + "# " + path + "\\n" + f.read(), end="")
+"""
+
+
+def cat_config_argv(name: str) -> tuple[str, ...]:
+    """A systemd configuration (e.g. `systemd/journald.conf`) with its drop-ins, in the order they apply."""
+    return ("python3", "-S", "-c", CAT_CONFIG_PROGRAM, name)
