@@ -1,4 +1,4 @@
-"""File facts: modes and owners (`stat`, or in-process for verify), content digests (`sha256sum`)."""
+"""File facts: modes and owners, content digests, key fingerprints, systemd configuration with drop-ins."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""System facts: systemd units, timedated, sshd's effective config, apt's config, listening sockets."""
+"""System facts: units, time, sshd and apt config, sockets, kernel parameters and modules, accounts."""
 
 from __future__ import annotations
 
