@@ -18,23 +18,21 @@ HEADER = "#cloud-config\n"
 
 # Installs only what is missing (one dpkg-query for all), so a prepared image boots without the network.
 ENSURE_PACKAGES = (
-    'installed=" $(dpkg-query -W -f=\'${db:Status-Abbrev}${Package} \' "$@" 2>/dev/null) "; missing=""; '
-    'for p in "$@"; do case "$installed" in *" ii $p "*) ;; *) missing="$missing $p";; esac; done; '
-    '[ -z "$missing" ] || { apt-get update -q && DEBIAN_FRONTEND=noninteractive '
-    "apt-get install -y -q --no-install-recommends $missing; }"
+    'have=" $(dpkg-query -W -f=\'${db:Status-Abbrev}${Package} \' "$@" 2>/dev/null) "; need=""; '
+    'for p; do case "$have" in *" ii $p "*) ;; *) need="$need $p";; esac; done; '
+    '[ -z "$need" ] || { apt-get update -q && DEBIAN_FRONTEND=noninteractive '
+    "apt-get install -y -q --no-install-recommends $need; }"
 )
 # Enables only the units not enabled yet (enabling a unit with a SysV script reloads the manager twice,
 # ~4 s each under emulation, even when it is enabled already; `systemctl list-unit-files` takes ~15 s
-# there, so the states come from one `systemctl show`), masks the units after `--mask`, then reloads
-# the manager once: new units and drop-ins are loaded before any role's command runs. An alias shows its
-# target's Id, so it would be enabled again every boot: slower, never wrong.
+# there, so the states come from one `systemctl show`), then reloads the manager once: new units, drop-ins
+# and masks are loaded before any role's command runs. An alias shows its target's Id, so it would be
+# enabled again every boot: slower, never wrong.
 APPLY_UNITS = (
-    'units=""; while [ $# -gt 0 ] && [ "$1" != --mask ]; do units="$units $1"; shift; done; '
-    '[ $# -eq 0 ] || shift; enabled=" $(systemctl show -p Id,UnitFileState $units | awk -F= '
-    "'$1 == \"Id\" {id = $2} $1 == \"UnitFileState\" && $2 == \"enabled\" {printf \"%s \", id}') \"; "
-    'todo=""; for u in $units; do case "$enabled" in *" $u "*) ;; *) todo="$todo $u";; esac; done; '
-    '[ -z "$todo" ] || systemctl enable --no-reload $todo; [ $# -eq 0 ] || systemctl mask --no-reload "$@"; '
-    "systemctl daemon-reload"
+    "on=\" $(systemctl show -p Id,UnitFileState \"$@\" | awk -F= '$1 == \"Id\" {u = $2} "
+    "$2 == \"enabled\" {printf \"%s \", u}') \"; "
+    'todo=""; for u; do case "$on" in *" $u "*) ;; *) todo="$todo $u";; esac; done; '
+    '[ -z "$todo" ] || systemctl enable --no-reload $todo; systemctl daemon-reload'
 )
 
 
@@ -85,9 +83,10 @@ def compose(spec: StackSpec, context: RenderContext, roles: Sequence[Role] | Non
         masked.extend(u for u in changes.mask_units if u not in masked)
     if files:
         document["write_files"] = files
-    if units or masked:
-        mask = ["--mask", *masked] if masked else []
-        commands.insert(0, ["sh", "-c", APPLY_UNITS, "apply-units", *units, *mask])
+    if units:
+        commands.insert(0, ["sh", "-c", APPLY_UNITS, "apply-units", *units])
+    if masked:  # before the units' step: its one manager reload loads the masks too
+        commands.insert(0, ["systemctl", "mask", "--no-reload", *masked])
     if packages:
         commands.insert(0, ["sh", "-c", ENSURE_PACKAGES, "ensure-packages", *packages])
     if commands:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from bothost.config import StackSpec
-from bothost.facts.files import cat_config_argv, key_fingerprints_argv
+from bothost.facts.files import cat_config_argv, key_fingerprints_argv, mode_owner_argv, parse_mode_owner
 from bothost.facts.system import TIMEDATE_SHOW, core_limit_argv, key_values, password_status_argv
 from bothost.hostkeys import fingerprint
 from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role, expect_equal
@@ -28,6 +28,11 @@ LOGIN_DEFS = "/etc/login.defs"
 PROFILE_PATH = "/etc/profile.d/10-bothost.sh"  # read by every login shell (bash and sh)
 # Where Debian's pam-auth-update enables the PAM modules the packages below bring.
 PAM_FILES = ("/etc/pam.d/common-session", "/etc/pam.d/common-password")
+# cron's system tables: root's only (CIS Debian 12 2.4.1.2-2.4.1.7, dev-sec, Lynis FILE-7524).
+CRON_PATHS = ("/etc/crontab", "/etc/cron.d", "/etc/cron.hourly", "/etc/cron.daily", "/etc/cron.weekly",
+              "/etc/cron.monthly")
+# Removes group and other access from the paths that exist (a host without cron has none of them).
+PRIVATE_PATHS = 'for p; do [ ! -e "$p" ] || chmod go-rwx "$p"; done'
 SIZE_UNITS = {"B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 
 
@@ -56,6 +61,7 @@ class BaseSettings:
     # read another's temporary files (Lynis DEB-0280); password strength rules, should a password ever be
     # set (dev-sec's default; Lynis AUTH-9262).
     pam_packages: tuple[str, ...] = ("libpam-tmpdir", "libpam-passwdqc")
+    home_mode: str = "0750"  # the admin's home: no other account reads it (CIS 7.2.x, Lynis HOME-9304)
 
     def login_defs(self) -> dict[str, str]:
         """The /etc/login.defs values this role sets (in place, keeping the distribution's other lines)."""
@@ -87,14 +93,16 @@ class BaseRole(Role):
                    f"TMOUT={s.session_timeout}\nreadonly TMOUT\nexport TMOUT\nulimit -c {s.core_limit}\n")
         return Changes(
             packages=("sudo", *s.pam_packages),
-            files=(FileChange(JOURNALD_PATH, render("base/journald.conf.j2", s=s)),
+            files=(FileChange(JOURNALD_PATH, render("base/journald.conf.j2", s=s), compress=True),
                    *(FileChange(path, s.issue + "\n") for path in ISSUE_PATHS),
                    FileChange(LIMITS_PATH, core + "".join(f"* {kind} core {s.core_limit}\n"
                                                           for kind in ("hard", "soft"))),
                    FileChange(COREDUMP_PATH, core + "[Coredump]\nStorage=none\nProcessSizeMax=0\n"),
                    FileChange(PROFILE_PATH, profile)),
             commands=(("systemctl", "restart", "systemd-journald"),
-                      ("sed", "-i", "-E", *edits, LOGIN_DEFS)),
+                      ("sed", "-i", "-E", *edits, LOGIN_DEFS),
+                      ("chmod", s.home_mode, s.home),
+                      ("sh", "-c", PRIVATE_PATHS, "private-paths", *CRON_PATHS)),
             cloud_config={
                 "users": [{
                     "name": s.admin_user,
@@ -164,6 +172,10 @@ class BaseRole(Role):
                             "set, must be strong.",
                   expected="session pam_tmpdir.so, password pam_passwdqc.so",
                   command=("cat", *PAM_FILES), evaluate=pam_modules),
+            Check(id="base-13", title="Admin home and cron tables private (CIS 2.4.1.2-2.4.1.7, 7.2)",
+                  rationale="No other account reads the admin's files or learns what runs as root and when.",
+                  expected=f"{s.home} <= {s.home_mode}; cron tables root's, no group or other access",
+                  command=mode_owner_argv(s.home, *CRON_PATHS), evaluate=private_paths(s.home, s.home_mode)),
         ]
 
 
@@ -261,6 +273,28 @@ def cloud_init_done(result: CommandResult) -> Outcome:
     state = "running" if running else "done" if any(s.get("finished") for s in stages) else "not run"
     actual = state + (f"; {len(errors)} errors: " + " | ".join(errors) if errors else ", no errors")
     return Outcome(state == "done" and not errors, actual[:400])
+
+
+def private_paths(home: str, home_mode: str) -> Parser:
+    """Parser of `mode_owner_argv(home, *CRON_PATHS)`: home no looser than home_mode; cron paths root's
+    with no group or other access, or absent (no cron installed)."""
+
+    def evaluate(result: CommandResult) -> Outcome:
+        failure = failed(result)
+        if failure:
+            return failure
+        seen = parse_mode_owner(result)
+        wrong = []
+        for path in (home, *CRON_PATHS):
+            mode, owner = seen.get(path, ("unread", ""))
+            allowed = int(home_mode, 8) if path == home else 0o700
+            if path != home and mode == "absent":
+                continue
+            if not mode.isdigit() or int(mode, 8) & ~allowed or (path != home and owner != "root:root"):
+                wrong.append(f"{path} {mode} {owner}".strip())
+        return Outcome(not wrong, "; ".join(wrong) or "private")
+
+    return evaluate
 
 
 def session_timeout(limit: int) -> Parser:

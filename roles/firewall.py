@@ -58,7 +58,7 @@ class FirewallRole(Role):
         return Changes(
             packages=("nftables",),
             files=(
-                FileChange(CONF_PATH, render("firewall/nftables.conf.j2", s=s), mode="0755"),
+                FileChange(CONF_PATH, render("firewall/nftables.conf.j2", s=s), mode="0755", compress=True),
                 FileChange(OVERRIDE_PATH,
                            render("firewall/nftables-override.conf.j2", table=" ".join(TABLE))),
             ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bothost.config import StackSpec
+from bothost.facts.files import mode_owner_argv, parse_mode_owner
 from bothost.facts.system import listeners, sshd_options
 from bothost.role import (
     Changes,
@@ -22,6 +23,7 @@ from roles.expect import Parser, describe, expect_mapping, failed
 
 # Sorts before cloud-init's 50-cloud-init.conf: sshd keeps the FIRST value it reads.
 DROPIN_PATH = "/etc/ssh/sshd_config.d/01-bothost.conf"
+MAIN_CONFIG = "/etc/ssh/sshd_config"  # Debian's; root-only like our drop-in (CIS 5.1.1, Lynis FILE-7524)
 MODULI_PATH = "/etc/ssh/moduli.bothost"  # a copy, so /etc/ssh/moduli stays the package's conffile
 PLACEHOLDER = "PLACEHOLDER: bothost generates this host key at deploy time; `bothost render` never shows it"
 SSHD_T = ("/usr/sbin/sshd", "-T")
@@ -120,8 +122,10 @@ class SshRole(Role):
         ) if s.socket_activated else ()
         return Changes(
             packages=("openssh-server",),
-            files=(FileChange(DROPIN_PATH, render("ssh/01-bothost.conf.j2", s=s), compress=True),),
+            files=(FileChange(DROPIN_PATH, render("ssh/01-bothost.conf.j2", s=s), mode="0600",
+                              compress=True),),
             commands=(
+                ("chmod", "0600", MAIN_CONFIG),
                 ("sh", "-c", FILTER_MODULI, "filter-moduli", str(s.min_dh_modulus_bits), s.moduli_file),
                 *socket,
                 ("sh", "-c", APPLY, "sshd-apply", DROPIN_PATH),
@@ -198,7 +202,22 @@ class SshRole(Role):
                   rationale="Seen from a client: even a valid key cannot log in as root.",
                   expected="refused", command=None, evaluate=expect_equal("refused"),
                   probe="ssh-root-login"),
+            Check(id="ssh-15", title="sshd's configuration readable by root only (CIS 5.1.1)",
+                  rationale="Who may log in, and how, is root's business: no other account reads it.",
+                  expected=f"{MAIN_CONFIG}, {DROPIN_PATH}: root:root, no group or other access",
+                  command=mode_owner_argv(MAIN_CONFIG, DROPIN_PATH), evaluate=root_only),
         ]
+
+
+def root_only(result: CommandResult) -> Outcome:
+    """Parser of `mode_owner_argv(...)`: every path exists, is root's, with no group or other access."""
+    failure = failed(result)
+    if failure:
+        return failure
+    seen = parse_mode_owner(result)
+    wrong = [f"{path} {mode} {owner}".strip() for path, (mode, owner) in seen.items()
+             if not mode.isdigit() or int(mode, 8) & 0o077 or owner != "root:root"]
+    return Outcome(bool(seen) and not wrong, "; ".join(wrong) or f"{len(seen)} files root-only")
 
 
 def _bot_api_ports(spec: StackSpec) -> tuple[int, ...]:

@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bothost.cli.options import load_spec
 from bothost.hostkeys import generate_host_keys
@@ -19,7 +20,7 @@ from bothost.rehearsal.overrides import (
     rehearsal_spec,
 )
 from bothost.role import RenderContext
-from bothost.userdata import render_user_data
+from bothost.userdata import compose, file_text, render_user_data
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,11 +71,21 @@ def test_printed_overrides_name_each_change_and_hide_the_key_body(spec, tmp_path
     assert key.split()[1] not in text
 
 
+def readable_user_data(spec, context: RenderContext) -> list[str]:
+    """The user_data's lines with every compressed file decoded (render checks that it renders at all)."""
+    render_user_data(spec, context)
+    document = compose(spec, context)
+    for entry in document["write_files"]:
+        entry["content"] = file_text(entry)
+        entry.pop("encoding", None)
+    return yaml.dump(document, sort_keys=False, width=4096).splitlines()
+
+
 def test_user_data_differs_only_where_overridden(spec, tmp_path: Path) -> None:
     _, key = generate_admin_key(tmp_path)
     context = RenderContext(host_keys=generate_host_keys())
-    hetzner = render_user_data(spec, context).splitlines()
-    rehearsal = render_user_data(rehearsal_spec(spec, key)[0], context).splitlines()
+    hetzner = readable_user_data(spec, context)
+    rehearsal = readable_user_data(rehearsal_spec(spec, key)[0], context)
     changed = [line for line in difflib.unified_diff(hetzner, rehearsal, lineterm="", n=0)
                if line[:1] in "+-" and not line.startswith(("+++", "---"))]
     assert changed, "the overrides must show up in user_data"

@@ -282,3 +282,42 @@ def test_profile_sets_a_read_only_session_timeout_in_real_shells(tmp_path: Path,
 def test_session_timeout_check_refuses_weak_profiles(text: str, actual: str) -> None:
     result = base_check("base-11").evaluate(CommandResult(0, text))
     assert not result.passed and result.actual == actual
+
+
+def test_private_paths_command_and_check_on_real_files(tmp_path: Path) -> None:
+    """The cron tables lose group and other access (missing ones are skipped); the check reads the result."""
+    s = BaseRole().settings(make_spec(), RenderContext())
+    command = next(c for c in BaseRole().changes(s).commands if "private-paths" in c)
+    crontab, cron_d = tmp_path / "crontab", tmp_path / "cron.d"
+    crontab.write_text("# m h dom mon dow user command\n")
+    crontab.chmod(0o644)
+    cron_d.mkdir(mode=0o755)
+    result = run([*command[:4], str(crontab), str(cron_d), str(tmp_path / "cron.hourly")])
+    assert result.returncode == 0, result.stderr
+    assert (crontab.stat().st_mode & 0o777, cron_d.stat().st_mode & 0o777) == (0o600, 0o700)
+    assert command[4:] == CRON
+    assert ("chmod", "0750", "/home/bothost") in BaseRole().changes(s).commands
+
+
+CRON = ("/etc/crontab", "/etc/cron.d", "/etc/cron.hourly", "/etc/cron.daily", "/etc/cron.weekly",
+        "/etc/cron.monthly")
+
+
+def paths_seen(home: str = "0750", cron: str = "0700 root:root", **changed: str) -> str:
+    """mode_owner output for the home and cron paths, with some lines changed (keyword: base name)."""
+    lines = {"/home/bothost": f"{home} bothost:bothost", **{path: cron for path in CRON}}
+    lines.update({f"/etc/{name.replace('_', '.')}": value for name, value in changed.items()})
+    return "".join(f"{path} {value}\n" for path, value in lines.items())
+
+
+@pytest.mark.parametrize(("stdout", "passed"), [
+    (paths_seen(), True),
+    (paths_seen(home="0700", cron="absent"), True),  # a host without cron
+    (paths_seen(home="0755"), False),  # Debian's default home
+    (paths_seen(crontab="0644 root:root"), False),  # Debian's crontab
+    (paths_seen(cron_d="0700 bothost:root"), False),
+    (paths_seen(home="absent"), False),
+    (paths_seen().replace("/etc/cron.daily 0700 root:root\n", ""), False),  # a path not reported
+])
+def test_private_paths_check(stdout: str, passed: bool) -> None:
+    assert base_check("base-13").evaluate(CommandResult(0, stdout)).passed is passed

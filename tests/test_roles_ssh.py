@@ -224,3 +224,22 @@ def test_ubuntu_switches_from_socket_to_service() -> None:
     assert ("systemctl", "disable", "--now", "ssh.socket") in ubuntu
     assert not any("ssh.socket" in argv for argv in debian)
     assert ubuntu[-1][:2] == ("sh", "-c") and "sshd -t" in ubuntu[-1][2]  # validated before restart, last
+
+
+DROPIN_SEEN = "/etc/ssh/sshd_config.d/01-bothost.conf 0600 root:root\n"
+
+
+@pytest.mark.parametrize(("stdout", "passed"), [
+    ("/etc/ssh/sshd_config 0600 root:root\n" + DROPIN_SEEN, True),
+    ("/etc/ssh/sshd_config 0644 root:root\n" + DROPIN_SEEN, False),  # Debian's default
+    ("/etc/ssh/sshd_config 0600 bothost:root\n" + DROPIN_SEEN, False),
+    ("/etc/ssh/sshd_config absent\n" + DROPIN_SEEN, False),
+    ("", False),
+])
+def test_sshd_configuration_root_only_check(stdout: str, passed: bool) -> None:
+    s = SshRole().settings(make_spec(), RenderContext())
+    check = next(c for c in SshRole().checks(s) if c.id == "ssh-15")
+    assert check.evaluate(CommandResult(0, stdout)).passed is passed
+    changes = SshRole().changes(s)
+    assert ("chmod", "0600", "/etc/ssh/sshd_config") in changes.commands
+    assert next(f for f in changes.files if f.path.endswith("01-bothost.conf")).mode == "0600"

@@ -138,15 +138,15 @@ def test_firewall_and_sshd_agree_on_the_port() -> None:
 
 
 def test_units_applied_in_one_step_before_any_role_command() -> None:
-    """Every role's units in ONE step (one manager reload), right after the packages."""
+    """Every role's units in ONE step (one manager reload), after the packages and the masks."""
     runcmd = compose(make_spec(), RenderContext())["runcmd"]
     declared = [u for role in all_roles()
                 for u in role.changes(role.settings(make_spec(), RenderContext())).enable_units]
     assert runcmd[0][3] == "ensure-packages"
-    assert runcmd[1][:4] == ["sh", "-c", APPLY_UNITS, "apply-units"]
-    assert runcmd[1][4:] == [*dict.fromkeys(declared), "--mask", "systemd-journald-audit.socket"]
+    assert runcmd[1] == ["systemctl", "mask", "--no-reload", "systemd-journald-audit.socket"]
+    assert runcmd[2] == ["sh", "-c", APPLY_UNITS, "apply-units", *dict.fromkeys(declared)]
     assert {"nftables.service", "docker.service", "bothost-ci-gate.timer"} <= set(declared)
-    assert not any(c[:2] == ["systemctl", "enable"] or "mask" in c[:2] for c in runcmd[2:])
+    assert not any(c[:2] == ["systemctl", "enable"] or "mask" in c[:2] for c in runcmd[3:])
     assert ["systemctl", "daemon-reload"] not in runcmd  # the units' step reloads the manager once
     assert not any(c[:3] == ["systemctl", "restart", "docker.service"] for c in runcmd)
 
@@ -173,13 +173,11 @@ def test_apply_units_enables_only_what_is_not_enabled_and_reloads_once(tmp_path:
               "bothost-ci-gate.timer": ""}
     shown = "\\n".join(f"Id={unit}\\nUnitFileState={state}\\n" for unit, state in states.items())
     env = fake_tools(tmp_path, {"systemctl": f'[ "$1" = show ] && printf "{shown}"; exit 0'})
-    argv = ["sh", "-c", APPLY_UNITS, "apply-units", "nftables.service", "docker.service", "auditd.service",
-            "bothost-ci-gate.timer", "--mask", "systemd-journald-audit.socket"]
+    argv = ["sh", "-c", APPLY_UNITS, "apply-units", *states]
     assert run(argv, env=env).returncode == 0
     assert calls(tmp_path) == [
         "systemctl show -p Id,UnitFileState " + " ".join(states),
         "systemctl enable --no-reload nftables.service bothost-ci-gate.timer",
-        "systemctl mask --no-reload systemd-journald-audit.socket",
         "systemctl daemon-reload"]
 
 
