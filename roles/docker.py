@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from bothost.config import StackSpec
+from bothost.facts import python_fact
 from bothost.facts.files import mode_owner_argv, parse_mode_owner
 from bothost.facts.system import group_argv, process_count_argv, unit_command
 from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role
@@ -108,7 +109,7 @@ class DockerRole(Role):
         )
 
     def checks(self, s: DockerSettings) -> list[Check]:
-        info = bridge = state = ("python3", "-S", "-c", DOCKER_STATE, DOCKER_SOCKET)
+        info = bridge = state = python_fact(DOCKER_STATE, DOCKER_SOCKET)
         files = ", ".join(f"{path} {owner} <= {mode:o}" for path, (owner, mode, _) in DOCKER_FILES.items())
         return [
             Check(id="dock-01", title="Containers are confined by seccomp and AppArmor (CIS 2.17, 5.2, 5.22)",

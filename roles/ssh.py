@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bothost.config import StackSpec
-from bothost.facts.files import mode_owner_argv, parse_mode_owner
+from bothost.facts import python_fact
+from bothost.facts.files import mode_exceeds, mode_owner_argv, parse_mode_owner
 from bothost.facts.system import listeners, sshd_options
 from bothost.role import (
     Changes,
@@ -188,7 +189,7 @@ class SshRole(Role):
                   rationale="Diffie-Hellman group exchange only offers moduli of at least "
                             f"{s.min_dh_modulus_bits} bits.",
                   expected=f"all moduli >= {s.min_dh_modulus_bits} bits",
-                  command=("python3", "-S", "-c", MODULI_SIZES_PROGRAM, s.moduli_file),
+                  command=python_fact(MODULI_SIZES_PROGRAM, s.moduli_file),
                   evaluate=moduli_at_least(s.min_dh_modulus_bits)),
             Check(id="ssh-12", title="sshd listens on the configured port",
                   rationale="The running daemon (not only its config file) serves the port admins use.",
@@ -216,7 +217,7 @@ def root_only(result: CommandResult) -> Outcome:
         return failure
     seen = parse_mode_owner(result)
     wrong = [f"{path} {mode} {owner}".strip() for path, (mode, owner) in seen.items()
-             if not mode.isdigit() or int(mode, 8) & 0o077 or owner != "root:root"]
+             if mode_exceeds(mode, 0o7700) or owner != "root:root"]  # no group or other bit
     return Outcome(bool(seen) and not wrong, "; ".join(wrong) or f"{len(seen)} files root-only")
 
 

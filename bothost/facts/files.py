@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from bothost.facts import python_fact
 from bothost.role import CommandResult
 
 
@@ -45,7 +46,7 @@ for path in sys.argv[1:]:
 
 def mode_owner_argv(*paths: str) -> tuple[str, ...]:
     """Read each path's mode and owner names (a python3 check: verify runs it without a process)."""
-    return ("python3", "-S", "-c", MODE_OWNER_PROGRAM, *paths)
+    return python_fact(MODE_OWNER_PROGRAM, *paths)
 
 
 def parse_mode_owner(result: CommandResult) -> dict[str, tuple[str, str]]:
@@ -59,6 +60,11 @@ def parse_mode_owner(result: CommandResult) -> dict[str, tuple[str, str]]:
         if len(parts) == 3:
             found[parts[0]] = (parts[1], parts[2])
     return found
+
+
+def mode_exceeds(mode: str, allowed: int) -> bool:
+    """Whether a `parse_mode_owner` mode grants a bit beyond `allowed` (an absent or unread path: True)."""
+    return not mode.isdigit() or bool(int(mode, 8) & ~allowed)
 
 
 def sha256_argv(paths: Iterable[str]) -> list[str]:
@@ -109,7 +115,7 @@ for words in (line.split() for line in lines if not line.lstrip().startswith("#"
 
 def key_fingerprints_argv(path: str) -> tuple[str, ...]:
     """The fingerprints of the keys an authorized_keys file admits."""
-    return ("python3", "-S", "-c", KEY_FINGERPRINTS_PROGRAM, path)
+    return python_fact(KEY_FINGERPRINTS_PROGRAM, path)
 
 
 # A systemd configuration file merged as the daemon reads it, like `systemd-analyze cat-config NAME`: the
@@ -140,4 +146,4 @@ for number, path in enumerate(paths):
 
 def cat_config_argv(name: str) -> tuple[str, ...]:
     """A systemd configuration (e.g. `systemd/journald.conf`) with its drop-ins, in the order they apply."""
-    return ("python3", "-S", "-c", CAT_CONFIG_PROGRAM, name)
+    return python_fact(CAT_CONFIG_PROGRAM, name)

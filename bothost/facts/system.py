@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from bothost.facts import python_fact
 from bothost.shell import CommandResult
 
 # What `timedatectl show` says of the time zone and sync, read where timedated reads them (it is started
@@ -27,7 +28,7 @@ print("Timezone=" + zone)
 print("NTPSynchronized=" + ("yes" if synced else "no"))
 """
 # One time query (K=V lines) that the base and time roles' checks share: verify runs it once.
-TIMEDATE_SHOW = ("python3", "-S", "-c", TIMEDATE_PROGRAM)
+TIMEDATE_SHOW = python_fact(TIMEDATE_PROGRAM)
 
 
 def key_values(stdout: str, separator: str = "=") -> dict[str, str]:
@@ -59,7 +60,7 @@ def units_read_by(argv: tuple[str, ...]) -> tuple[str, ...]:
 def fold_unit_commands(commands: list[tuple[str, ...]]) -> tuple[list[tuple[str, ...]], Unfold]:
     """Every `unit_command` folded into one (one systemctl start reads all units: facts read once), and
     the function that gives each folded command its own units' blocks of the shared output."""
-    folded = {command: units_read_by(command) for command in commands if units_read_by(command)}
+    folded = {command: units for command in commands if (units := units_read_by(command))}
     if len(folded) < 2:
         return commands, lambda outputs: None
     shared = unit_command(*dict.fromkeys(unit for units in folded.values() for unit in units))
@@ -200,27 +201,27 @@ print("unlimited" if hard == resource.RLIM_INFINITY else hard)
 
 def sysctl_argv(*names: str) -> tuple[str, ...]:
     """Read kernel parameters like `sysctl -e NAME...`."""
-    return ("python3", "-S", "-c", SYSCTL_PROGRAM, *names)
+    return python_fact(SYSCTL_PROGRAM, *names)
 
 
 def modules_argv() -> tuple[str, ...]:
     """modprobe's install/blacklist lines, `---`, then /proc/modules."""
-    return ("python3", "-S", "-c", MODULES_PROGRAM)
+    return python_fact(MODULES_PROGRAM)
 
 
 def process_count_argv(name: str) -> tuple[str, ...]:
     """Count processes named exactly `name`, like `pgrep -c -x`."""
-    return ("python3", "-S", "-c", PROCESS_COUNT_PROGRAM, name)
+    return python_fact(PROCESS_COUNT_PROGRAM, name)
 
 
 def group_argv(name: str) -> tuple[str, ...]:
     """Read a group like `getent group NAME`."""
-    return ("python3", "-S", "-c", GROUP_PROGRAM, name)
+    return python_fact(GROUP_PROGRAM, name)
 
 
 def core_limit_argv() -> tuple[str, ...]:
     """A root session's hard core-size limit, like `ulimit -H -c`."""
-    return ("python3", "-S", "-c", CORE_LIMIT_PROGRAM)
+    return python_fact(CORE_LIMIT_PROGRAM)
 
 
 # `passwd --status USER`'s first two fields from /etc/shadow: L when the hash starts with ! or * (no
@@ -238,4 +239,4 @@ print(sys.argv[1], "L" if password[:1] in ("!", "*") else "NP" if password == ""
 
 def password_status_argv(user: str) -> tuple[str, ...]:
     """Whether a user's password is locked (L), empty (NP) or set (P), like `passwd --status`."""
-    return ("python3", "-S", "-c", PASSWORD_STATUS_PROGRAM, user)
+    return python_fact(PASSWORD_STATUS_PROGRAM, user)

@@ -69,8 +69,9 @@ def inline(argv):
     return [status, out.getvalue(), err.getvalue()]
 commands = json.load(sys.stdin)
 with ThreadPoolExecutor(4) as pool:
-    pending = [None if code_of(a) or is_cat(a) else pool.submit(run, a) for a in commands]
-    done = [(cat if is_cat(a) else inline)(a) if p is None else None for a, p in zip(commands, pending)]
+    local = [cat if is_cat(a) else inline if code_of(a) else None for a in commands]
+    pending = [None if read else pool.submit(run, a) for a, read in zip(commands, local)]
+    done = [read(a) if read else None for a, read in zip(commands, local)]
     results = [d if p is None else p.result() for d, p in zip(done, pending)]
 json.dump(results, sys.stdout)
 """

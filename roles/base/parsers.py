@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from bothost.facts.files import parse_mode_owner
+from bothost.facts.files import mode_exceeds, parse_mode_owner
 from bothost.facts.system import key_values
 from bothost.role import CommandResult, Outcome
 from roles.expect import Parser, failed
@@ -38,7 +38,7 @@ def password_locked(result: CommandResult) -> Outcome:
 
 
 def key_fingerprints(expected: list[str]) -> Parser:
-    """Parser of `ssh-keygen -l -f authorized_keys`: exactly the expected key fingerprints."""
+    """Parser of `key_fingerprints_argv(authorized_keys)` (as `ssh-keygen -l`): exactly the expected keys."""
 
     def evaluate(result: CommandResult) -> Outcome:
         failure = failed(result)
@@ -121,14 +121,10 @@ def private_paths(home: str, home_mode: str) -> Parser:
         if failure:
             return failure
         seen = parse_mode_owner(result)
-        wrong = []
-        for path in (home, *CRON_PATHS):
-            mode, owner = seen.get(path, ("unread", ""))
-            allowed = int(home_mode, 8) if path == home else 0o700
-            if path != home and mode == "absent":
-                continue
-            if not mode.isdigit() or int(mode, 8) & ~allowed or (path != home and owner != "root:root"):
-                wrong.append(f"{path} {mode} {owner}".strip())
+        found = {path: seen.get(path, ("unread", "")) for path in (home, *CRON_PATHS)}
+        wrong = [f"{path} {mode} {owner}".strip() for path, (mode, owner) in found.items()
+                 if (mode_exceeds(mode, int(home_mode, 8)) if path == home else
+                     mode != "absent" and (mode_exceeds(mode, 0o700) or owner != "root:root"))]
         return Outcome(not wrong, "; ".join(wrong) or "private")
 
     return evaluate
