@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+from tools import require
 
 from bothost.facts.system import (
     TIMEDATE_SHOW,
@@ -121,7 +126,6 @@ def _both(fact: tuple[str, ...], tool: list[str], env: dict[str, str] | None = N
 
 def test_python_facts_print_what_the_tools_print(tmp_path) -> None:
     """Each in-process fact gives the parsers the same text and status as the tool it replaces."""
-    import os
 
     names = ("kernel.pid_max", "net.ipv4.ip_local_port_range", "no.such.key", "kernel.ostype")
     fact, tool = _both(sysctl_argv(*names), ["sysctl", "-e", *names])
@@ -139,14 +143,40 @@ def test_python_facts_print_what_the_tools_print(tmp_path) -> None:
     for user in ("root", "nobody", "no-such-user"):
         fact, tool = _both(password_status_argv(user), ["passwd", "--status", user])
         assert fact.exit_status == tool.exit_status and fact.stdout.split() == tool.stdout.split()[:2]
-    modprobe = tmp_path / "modprobe"  # modprobe's real --showconfig shape: thousands of alias lines too
-    modprobe.write_text("#!/bin/sh\nprintf 'alias a b\\nblacklist evbug\\ninstall dccp /bin/true\\n"
-                        "options x y=1\\ninstalled no\\n'\n")
-    modprobe.chmod(0o755)
-    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
-    shell = "modprobe --showconfig | grep -E '^(install|blacklist) '; echo ---; cat /proc/modules"
-    fact, tool = _both(modules_argv(), ["sh", "-c", shell], env)
-    assert fact == tool and fact.stdout.startswith("blacklist evbug\ninstall dccp /bin/true\n---\n")
+
+
+def test_modules_fact_reads_modprobe_config_as_kmod_does(tmp_path) -> None:
+    """The in-process reading of modprobe.d gives the install/blacklist lines of the real `modprobe
+    --showconfig` (kmod), in its order, over directories with the shapes kmod handles: a file hidden by the
+    same name earlier, sorting across directories, hidden and non-.conf files, continuations, indentation,
+    comments, words kmod ignores, tabs, dashes in names; then /proc/modules."""
+    import os
+    import shutil
+
+    modprobe = shutil.which("modprobe", path=f"{os.environ['PATH']}:/usr/sbin:/sbin")
+    require("modprobe (kmod)", modprobe)
+    first, second, empty = tmp_path / "etc", tmp_path / "lib", tmp_path / "modules"
+    for folder in (first, second, empty):
+        folder.mkdir()
+    (first / "a.conf").write_text(
+        "blacklist foo-bar\ninstall foo-bar /bin/true  # kept\n# comment\ninstall  dccp   /bin/false \\\n"
+        "  --and more\nblacklist\tusb-storage\noptions x y=1\nalias a b\n  blacklist indented\n"
+        "   # indented comment\nblacklist trailing   \nblacklist a b\ninstall no-command\nBlacklist upper\n"
+        "install tab\t/bin/true\t\n\nblacklist   \ninstall sp-ace  \t /bin/true x\\\ny\n")
+    (second / "a.conf").write_text("blacklist hidden-by-etc\n")
+    (second / "0.conf").write_text("install sctp /bin/true\nblacklist sctp\n")
+    (first / ".dot.conf").write_text("blacklist dotfile\n")
+    (first / "b.txt").write_text("blacklist not-conf\n")
+    fact = subprocess.run([sys.executable, *modules_argv()[1:], str(first), str(second)],
+                          capture_output=True, text=True).stdout  # exit 1 after it without /proc/modules
+    shown = subprocess.run([modprobe, "-C", str(first), "-C", str(second), "-d", str(empty), "--showconfig"],
+                           capture_output=True, text=True, check=True).stdout
+    config, _, loaded = fact.partition("---\n")
+    assert config.splitlines() == [line for line in shown.splitlines()
+                                   if line.startswith(("install ", "blacklist "))]
+    assert "blacklist usb_storage" in config and "install sctp /bin/true" in config
+    if os.path.exists("/proc/modules"):  # not in every container
+        assert loaded == Path("/proc/modules").read_text()
 
 
 def test_timedate_fact_reads_the_zone_link_and_the_kernel_clock_state() -> None:

@@ -9,6 +9,7 @@ import socketserver
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
@@ -43,10 +44,16 @@ def check(check_id: str):
     return next(c for c in DockerRole().checks(DockerSettings()) if c.id == check_id)
 
 
-def state(info: dict | None = None, bridge: dict | None = None, containers: list | None = None) -> str:
-    """DOCKER_STATE's output around the given parts."""
-    return json.dumps({"info": INFO if info is None else info, "bridge": BRIDGE if bridge is None else bridge,
-                       "containers": containers or []})
+BOT, SIDECAR = "a" * 64, "b" * 64  # container ids
+
+
+def state(info: dict | None = None, bridge: dict | None = None, flags: dict | None = None) -> str:
+    """DOCKER_STATE's output around the given parts (containers /bot, /sidecar for the ids in flags)."""
+    names = {BOT: "/bot", SIDECAR: "/sidecar"}
+    return json.dumps({"info": INFO if info is None else info,
+                       "bridge": {"Name": "bridge", "Options": BRIDGE if bridge is None else bridge},
+                       "containers": [{"Id": i, "Names": [names[i]]} for i in flags or {}],
+                       "no_new_privs": flags or {}})
 
 
 class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
@@ -133,31 +140,53 @@ def test_bridge_check(change: dict, passed: bool) -> None:
 
 
 def test_docker_state_program_reads_the_engine_api_and_the_kernel_flag(tmp_path: Path) -> None:
-    """DOCKER_STATE against a fake Engine API and two real processes, one with no_new_privs set."""
+    """DOCKER_STATE against a fake Engine API and a /proc whose status files are two real processes', one with
+    no_new_privs set: each process counts for the container its cgroup names (systemd's or cgroupfs' path)."""
     require("setpriv (util-linux)", shutil.which("setpriv"))
     confined = subprocess.Popen(["setpriv", "--no-new-privs", "sleep", "30"])
     loose = subprocess.Popen(["sleep", "30"])
-    socket_path = tmp_path / "docker.sock"
-    routes = {"/info": INFO, "/networks/bridge": {"Name": "bridge", "Options": BRIDGE},
-              "/containers/json": [{"Id": "aaa", "Names": ["/bot"]}, {"Id": "bbb", "Names": ["/sidecar"]}],
-              "/containers/aaa/json": {"State": {"Pid": confined.pid}},
-              "/containers/bbb/json": {"State": {"Pid": loose.pid}}}
     try:
-        with fake_engine(socket_path, routes):
-            argv = list(check("dock-06").command)
-            output = run([sys.executable, *argv[1:-1], str(socket_path)])
+        real = {flag: exec_status(p.pid, "sleep") for flag, p in (("1", confined), ("0", loose))}
     finally:
         confined.kill()
         loose.kill()
+    proc = tmp_path / "proc"
+    for pid, cgroup, flag in (("11", f"0::/system.slice/docker-{BOT}.scope", "1"),
+                              ("12", f"0::/system.slice/docker-{BOT}.scope", "0"),  # e.g. a docker exec
+                              ("13", f"0::/docker/{SIDECAR}", "1"),
+                              ("14", "0::/system.slice/docker.service", "0"),  # dockerd: no container's
+                              ("15", f"0::/system.slice/docker-{BOT}.scope", None)):  # gone: skipped
+        (proc / pid).mkdir(parents=True)
+        (proc / pid / "cgroup").write_text(cgroup + "\n")
+        if flag:
+            (proc / pid / "status").write_text(real[flag])
+    (proc / "self").mkdir()
+    socket_path = tmp_path / "docker.sock"
+    routes = {"/info": INFO, "/networks/bridge": {"Name": "bridge", "Options": BRIDGE},
+              "/containers/json": [{"Id": BOT, "Names": ["/bot"]}, {"Id": SIDECAR, "Names": ["/sidecar"]}]}
+    with fake_engine(socket_path, routes):
+        argv = list(check("dock-06").command)
+        output = run([sys.executable, *argv[1:-1], str(socket_path), str(proc)])
     assert output.returncode == 0, output.stderr
     result = CommandResult(0, output.stdout)
-    assert json.loads(output.stdout)["containers"] == [["/bot", "1"], ["/sidecar", "0"]]
+    assert json.loads(output.stdout)["no_new_privs"] == {BOT: ["1", "0"], SIDECAR: ["1"]}
     outcome = check("dock-06").evaluate(result)
-    assert not outcome.passed and outcome.actual == "/bot=1, /sidecar=0"
+    assert not outcome.passed and outcome.actual == "/bot=1 of 2 processes, /sidecar=1"
     for check_id in ("dock-01", "dock-02", "dock-03", "dock-04"):
         assert check(check_id).evaluate(result).passed, check_id
-    assert check("dock-06").evaluate(CommandResult(0, state(containers=[["/bot", "1"]]))).passed
+    assert check("dock-06").evaluate(CommandResult(0, state(flags={BOT: ["1", "1"]}))).passed
+    assert not check("dock-06").evaluate(CommandResult(0, state(flags={BOT: []}))).passed  # none found
     assert check("dock-06").evaluate(CommandResult(0, state())).actual == "no running containers"
+
+
+def exec_status(pid: int, name: str) -> str:
+    """/proc/PID/status once the process runs `name` (setpriv has set its flag by then)."""
+    for _ in range(500):
+        status = Path(f"/proc/{pid}/status").read_text()
+        if f"Name:\t{name}\n" in status:
+            return status
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} never ran {name}")
 
 
 def test_docker_state_program_fails_without_the_daemon(tmp_path: Path) -> None:

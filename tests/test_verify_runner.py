@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pytest
 
 from bothost.facts.system import unit_command
 from bothost.role import Check, CommandResult, Outcome, expect_equal
-from bothost.verify.runner import BATCH_PROGRAM, run_batch, run_checks
+from bothost.verify.runner import batch_argv, run_batch, run_checks
 from roles.expect import expect_units
 
 
@@ -80,7 +81,7 @@ def test_all_host_commands_share_one_round_trip_and_run_once() -> None:
     results = run_checks(checks, remote, {"x": lambda: CommandResult(0, "ok")})
     assert [r.check.id for r in results] == ["a", "b", "c", "d"]  # report order = check order
     assert all(r.passed for r in results)
-    assert remote.calls == [["python3", "-S", "-c", BATCH_PROGRAM]]
+    assert remote.calls == [batch_argv()]
 
 
 def test_probes_run_once_each() -> None:
@@ -141,7 +142,7 @@ def test_cat_is_read_in_the_batch_exactly_as_cat_prints_it(tmp_path) -> None:
         real = subprocess.run(argv, capture_output=True, text=True)
         assert result == CommandResult(real.returncode, real.stdout, real.stderr)
     assert results[0].stdout == "first\nsecond, no newline" and results[1].exit_status == 1
-    assert remote.calls == [["python3", "-S", "-c", BATCH_PROGRAM]]
+    assert remote.calls == [batch_argv()]
 
 
 def test_cat_in_the_batch_starts_no_process(tmp_path) -> None:
@@ -170,3 +171,52 @@ def test_unit_reads_share_one_systemctl_and_keep_their_verdicts(tmp_path) -> Non
     assert results[1].outcome.actual == "b.timer: disabled"
     assert (tmp_path / "systemctl.log").read_text().splitlines() == [
         "show a.service b.timer c.socket --property=Id,UnitFileState,ActiveState"]
+
+
+def test_batch_cuts_off_a_command_at_its_time_limit_and_keeps_the_others() -> None:
+    slow, quick = run_batch(LocalRemote(), [("sleep", "30"), ("echo", "x")], timeout=0.5)
+    assert slow == CommandResult(124, "", "timed out after 0.5 s")
+    assert quick == CommandResult(0, "x\n", "")
+
+
+def test_batch_starts_every_command_before_it_waits_for_any(tmp_path) -> None:
+    """Four commands that each wait for all four to have started: they finish only if run side by side."""
+    wait = 'touch "$1/$2"; while [ "$(ls "$1" | wc -l)" -lt 4 ]; do sleep 0.01; done; echo "$2"'
+    results = run_batch(LocalRemote(), [("sh", "-c", wait, "sh", str(tmp_path), str(n)) for n in range(4)],
+                        timeout=20)
+    assert [r.stdout for r in results] == ["0\n", "1\n", "2\n", "3\n"]
+
+
+def test_batch_output_survives_any_text() -> None:
+    """Quotes, backslashes, control characters, non-ASCII, undecodable bytes and lone surrogates."""
+    weird = 'q"b\\\\c\x01\x1f\t\u00e9\u20ac'
+    raw, inline = run_batch(LocalRemote(), [
+        ("printf", "%s\\377", weird),
+        ("python3", "-S", "-c", "import sys; sys.stdout.write(sys.argv[1] + '\\udcff')", weird),
+    ])
+    assert raw.stdout == weird + "\ufffd"
+    assert inline.stdout == weird + "\udcff"
+
+
+def test_batch_imports_nothing_that_pulls_in_re_or_enum() -> None:
+    """Every in-process fact of the example stack's checks runs in the batch without importing the modules
+    that cost a third of a second each under emulation (json, subprocess, socket and their re and enum)."""
+    from pathlib import Path
+
+    from bothost.cli.options import load_spec
+    from bothost.role import RenderContext
+    from bothost.userdata import role_checks
+
+    spec = load_spec(Path(__file__).resolve().parents[1] / "Pulumi.example.yaml")
+    checks = role_checks(spec, RenderContext())
+    inline = [c.command for c in checks if c.command and c.command[0] == "python3"]
+    assert len(inline) >= 8
+    traced = ["python3", "-S", "-X", "importtime", "-c", batch_argv()[3], "60"]
+    remote = LocalRemote()
+    stdin = marshal.dumps([list(c) for c in dict.fromkeys(inline)], 4)
+    done = remote.run(traced, stdin=stdin)
+    assert done.exit_status == 0 and done.stdout.startswith("[")
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+    heavy = {"json", "subprocess", "socket", "re", "enum", "threading", "concurrent.futures", "base64",
+             "hashlib"}
+    assert imported and not imported & heavy

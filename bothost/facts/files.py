@@ -95,7 +95,14 @@ def parse_sha256sum_paths(result: CommandResult) -> dict[str, str]:
 # The SHA256 fingerprint of every public key in an authorized_keys file (options and comments allowed), one
 # `SHA256:... TYPE` line each, as `ssh-keygen -l -E sha256 -f FILE` finds them; exit 1 if it is unreadable.
 KEY_FINGERPRINTS_PROGRAM = """
-import base64, binascii, hashlib, sys
+import binascii, sys
+try:  # the builtin SHA-256 (3.12+, then 3.11): hashlib loads OpenSSL, a tenth of a second under emulation
+    from _sha2 import sha256
+except ImportError:
+    try:
+        from _sha256 import sha256
+    except ImportError:
+        from hashlib import sha256
 try:
     with open(sys.argv[1]) as f:
         lines = f.read().splitlines()
@@ -104,11 +111,12 @@ except OSError as e:
 for words in (line.split() for line in lines if not line.lstrip().startswith("#")):
     for kind, blob in zip(words, words[1:]):
         try:
-            raw = base64.b64decode(blob, validate=True)
+            raw = binascii.a2b_base64(blob, strict_mode=True)
         except (binascii.Error, ValueError):
             continue
         if raw[4:4 + len(kind)] == kind.encode() and int.from_bytes(raw[:4], "big") == len(kind):
-            print("SHA256:" + base64.b64encode(hashlib.sha256(raw).digest()).decode().rstrip("="), kind)
+            digest = binascii.b2a_base64(sha256(raw).digest(), newline=False)
+            print("SHA256:" + digest.decode().rstrip("="), kind)
             break
 """
 

@@ -155,14 +155,43 @@ for name in sys.argv[1:]:
         pass
 """
 
-# `modprobe --showconfig | grep -E '^(install|blacklist) '; echo ---; cat /proc/modules`, with one process.
-MODULES_PROGRAM = """
-import subprocess
-shown = subprocess.run(["modprobe", "--showconfig"], capture_output=True, text=True).stdout
-for line in shown.splitlines():
-    if line.startswith(("install ", "blacklist ")):
-        print(line)
-print("---")
+# `modprobe --showconfig | grep -E '^(install|blacklist) '; echo ---; cat /proc/modules`, read as kmod reads
+# its configuration (no process: modprobe spends most of a second on its indexes under emulation): every
+# *.conf in /etc/modprobe.d, /run/modprobe.d, /usr/local/lib/modprobe.d, /lib/modprobe.d (or the directories
+# in argv), sorted by file name, an earlier directory's file hiding a later one of the same name; lines joined
+# at a trailing backslash; blacklist lines first, then install lines, module names with - as _. Left out:
+# blacklists on the kernel command line (modprobe.blacklist=), which can only add to these.
+MODULES_PROGRAM = r"""
+import os, sys
+def word(text):
+    text = text.lstrip(" \t")
+    end = min([i for i in (text.find(" "), text.find("\t")) if i >= 0] or [len(text)])
+    return text[:end], text[end + 1:]
+files = {}
+for folder in sys.argv[1:] or ["/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d",
+                               "/lib/modprobe.d"]:
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        continue
+    for name in names:
+        if name.endswith(".conf") and not name.startswith("."):
+            files.setdefault(name, folder + "/" + name)
+blacklist, install = [], []
+for name in sorted(files):
+    try:
+        with open(files[name], errors="replace") as f:
+            lines = f.read().replace("\\\n", "").splitlines()
+    except OSError:
+        continue
+    for line in lines:
+        command, rest = word(line)
+        module, rest = word(rest)
+        if command == "blacklist" and module:
+            blacklist.append("blacklist " + module.replace("-", "_"))
+        elif command == "install" and module and rest:
+            install.append("install %s %s" % (module.replace("-", "_"), rest))
+print("\n".join(blacklist + install + ["---"]))
 with open("/proc/modules") as f:
     print(f.read(), end="")
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import marshal
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,23 +19,44 @@ if TYPE_CHECKING:
 COMMAND_TIMEOUT = 60  # seconds per check command on the host
 AUTH_METHODS_PROBE = "ssh-auth-methods"  # answered by the checks' own login, which asks with 'none' first
 
-# Runs each argv from stdin (a JSON list) in parallel, without a shell, and prints a JSON list of results.
-# A `python3 [-S] -c CODE ...` check runs inside this interpreter (in the main thread, output captured), and
-# `cat FILE...` (no options) is read here with cat's output, messages and status, so the whole verify starts
-# one Python and no process per file: under emulation a process start costs more than most checks.
-BATCH_PROGRAM = f"""\
-import io, json, os, subprocess, sys
-from concurrent.futures import ThreadPoolExecutor
-def run(argv):
+# Runs each argv of the marshalled list on stdin and prints a JSON list of [status, stdout, stderr]. Under
+# emulation every process start and every import costs a tenth of a second or more, so it imports nothing that
+# pulls in enum or re (no json, subprocess, socket, threading): it starts every command at once with
+# posix_spawn, outputs into memory files, while it reads `cat FILE...` (no options) itself and runs each
+# `python3 [-S] -c CODE ...` check inside this interpreter (main thread, output captured); then it reaps the
+# commands, killing any still running TIMEOUT seconds (argv[1]) after its start, and writes the JSON by hand.
+BATCH_PROGRAM = r"""
+import io, marshal, os, sys, time
+TIMEOUT = float(sys.argv[1])
+def spawn(argv):
+    out, err = os.memfd_create("stdout"), os.memfd_create("stderr")
     try:
-        p = subprocess.run(argv, capture_output=True, timeout={COMMAND_TIMEOUT}, stdin=subprocess.DEVNULL)
-        return [p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")]
-    except FileNotFoundError as e:
-        return [127, "", str(e)]
-    except subprocess.TimeoutExpired:
-        return [124, "", "timed out after {COMMAND_TIMEOUT} s"]
-    except Exception as e:
-        return [126, "", repr(e)]
+        pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=[
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_DUP2, out, 1), (os.POSIX_SPAWN_DUP2, err, 2)])
+    except OSError as e:
+        os.close(out)
+        os.close(err)
+        return [127 if isinstance(e, FileNotFoundError) else 126, "", str(e)]
+    return (pid, out, err, time.monotonic() + TIMEOUT)
+def text(fd):
+    os.lseek(fd, 0, 0)
+    with open(fd, "rb") as f:
+        return f.read().decode(errors="replace")
+def reap(job):
+    if isinstance(job, list):
+        return job
+    pid, out, err, deadline = job
+    done, status = os.waitpid(pid, os.WNOHANG)
+    while not done and time.monotonic() < deadline:
+        time.sleep(0.005)
+        done, status = os.waitpid(pid, os.WNOHANG)
+    if not done:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        text(out), text(err)
+        return [124, "", "timed out after %g s" % TIMEOUT]
+    return [os.waitstatus_to_exitcode(status), text(out), text(err)]
 def cat(argv):
     out, err, status = [], [], 0
     for path in argv[1:]:
@@ -42,7 +64,7 @@ def cat(argv):
             with open(path, "rb") as f:
                 out.append(f.read())
         except OSError as e:
-            err.append("cat: %s: %s\\n" % (path, e.strerror))
+            err.append("cat: %s: %s\n" % (path, e.strerror))
             status = 1
     return [status, b"".join(out).decode(errors="replace"), "".join(err)]
 def is_cat(argv):
@@ -57,7 +79,7 @@ def inline(argv):
     sys.argv, sys.stdout, sys.stderr = ["-c", *argv[argv.index(code) + 1:]], out, err
     sys.stdin = open(os.devnull)
     try:
-        exec(compile(code, "<check>", "exec"), {{"__name__": "__main__"}})
+        exec(compile(code, "<check>", "exec"), {"__name__": "__main__"})
     except SystemExit as e:
         status = e.code if isinstance(e.code, int) else 0 if e.code is None else print(e.code, file=err) or 1
     except BaseException as e:
@@ -67,15 +89,18 @@ def inline(argv):
         sys.stdin.close()
         sys.argv, sys.stdin, sys.stdout, sys.stderr = saved
     return [status, out.getvalue(), err.getvalue()]
-commands = json.load(sys.stdin)
-with ThreadPoolExecutor(4) as pool:
-    local = [cat if is_cat(a) else inline if code_of(a) else None for a in commands]
-    pending = [None if read else pool.submit(run, a) for a, read in zip(commands, local)]
-    done = [read(a) if read else None for a, read in zip(commands, local)]
-    results = [d if p is None else p.result() for d, p in zip(done, pending)]
-json.dump(results, sys.stdout)
+ESCAPES = {c: "\\u%04x" % c for c in range(32)}
+ESCAPES.update({34: '\\"', 92: "\\\\"})
+def js(value):
+    return '"%s"' % value.translate(ESCAPES)
+commands = marshal.loads(sys.stdin.buffer.read())
+local = [cat if is_cat(a) else inline if code_of(a) else None for a in commands]
+jobs = [None if read else spawn(a) for a, read in zip(commands, local)]
+done = [read(a) if read else None for a, read in zip(commands, local)]
+results = [d if j is None else reap(j) for d, j in zip(done, jobs)]
+body = ",".join("[%d,%s,%s]" % (s, js(o), js(e)) for s, o, e in results)
+sys.stdout.buffer.write(("[%s]" % body).encode("utf-8", "backslashreplace"))
 """
-
 
 # The firewall rate-limits new SSH connections (and sshd refuses them while it reloads): retry this long.
 CONNECT_SECONDS = 60.0
@@ -117,12 +142,14 @@ def run_checks(checks: Sequence[Check], remote: Host,
     return results
 
 
-def run_batch(remote: Host, commands: Sequence[Sequence[str]]) -> list[CommandResult]:
-    """All commands in one SSH round trip (python3 on the host); one by one if that is not possible."""
+def run_batch(remote: Host, commands: Sequence[Sequence[str]],
+              timeout: float = COMMAND_TIMEOUT) -> list[CommandResult]:
+    """All commands in one SSH round trip (python3 on the host), each cut off after `timeout` seconds; one by
+    one if that is not possible."""
     if not commands:
         return []
-    stdin = json.dumps([list(c) for c in commands]).encode()
-    batch = remote.run(["python3", "-S", "-c", BATCH_PROGRAM], stdin=stdin, timeout=COMMAND_TIMEOUT * 2)
+    stdin = marshal.dumps([list(c) for c in commands], 4)  # format 4: every python3 since 3.4 reads it
+    batch = remote.run(batch_argv(timeout), stdin=stdin, timeout=timeout * 2)
     if batch.exit_status == 0:
         try:
             decoded = json.loads(batch.stdout)
@@ -130,7 +157,12 @@ def run_batch(remote: Host, commands: Sequence[Sequence[str]]) -> list[CommandRe
                 return [CommandResult(int(s), str(o), str(e)) for s, o, e in decoded]
         except (ValueError, TypeError):
             pass
-    return [remote.run(command, timeout=COMMAND_TIMEOUT) for command in commands]
+    return [remote.run(command, timeout=timeout) for command in commands]
+
+
+def batch_argv(timeout: float = COMMAND_TIMEOUT) -> list[str]:
+    """The batch's command line: the program and each command's time limit in seconds."""
+    return ["python3", "-S", "-c", BATCH_PROGRAM, f"{timeout:g}"]
 
 
 def _probe(probe: Callable[[], CommandResult] | None, name: str) -> CommandResult:
