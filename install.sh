@@ -18,9 +18,10 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 # What the rehearsal needs: qemu, an image built with debootstrap, a seed ISO, a static busybox for the demo bot.
 RUNTIME_PACKAGES="python3 python3-venv qemu-system-x86 qemu-utils debootstrap genisoimage e2fsprogs busybox-static openssh-client"
-# What the tests add: nft -c for rulesets, and cloud-init's and sshd's own validators (unpacked, not installed;
-# the unpacked sshd links libwrap.so.0, hence libwrap0).
-TEST_PACKAGES="nftables shellcheck libwrap0 python3-yaml python3-jsonschema python3-jinja2 python3-configobj python3-jsonpatch python3-requests python3-netifaces python3-oauthlib"
+# What the tests add: nft -c for rulesets, kmod (the modules fact is compared with modprobe --showconfig), and
+# cloud-init's and sshd's own validators (unpacked, not installed; the unpacked sshd links libwrap.so.0, hence
+# libwrap0).
+TEST_PACKAGES="nftables kmod shellcheck libwrap0 python3-yaml python3-jsonschema python3-jinja2 python3-configobj python3-jsonpatch python3-requests python3-netifaces python3-oauthlib"
 TOOLS_DIR="${BOTHOST_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/bothost/tools}"
 
 packages="$RUNTIME_PACKAGES"

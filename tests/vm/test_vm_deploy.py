@@ -4,48 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import secrets
 import sys
 import time
 
 import pytest
+from demo_bot import API_SECRET, SECRETS, SETTINGS, TELEGRAM
 from secret_search import found_anywhere
 
 from bothost import host as host_module
 from bothost.deploy.deployer import deploy
 from bothost.deploy.image import ImageError, inspect_archive
 from bothost.deploy.ops import remove, status
-from bothost.deploy.secretfiles import BotSecrets
 from bothost.errors import BothostError
 from bothost.rehearsal.demo_image import write_demo_image
-from bothost.secret import Credentials, Secret
 from roles.bot import BotRole
 from roles.bot.settings import BotSettings, Mount
 
 pytestmark = pytest.mark.vm
-
-API_SECRET = "vmtest-" + secrets.token_urlsafe(24)
-TELEGRAM = "vmtest-" + secrets.token_urlsafe(24)
-SECRETS = BotSecrets(
-    Credentials(Secret("vmtest-key-" + secrets.token_hex(8)), Secret(API_SECRET)),
-    bot={"telegramToken": Secret(TELEGRAM)},
-)
-SETTINGS = BotSettings(
-    preset="generic",
-    image="bothost-demo:1",
-    entrypoint=None,
-    args=None,
-    env=(("BOT_STOP_SECONDS", "3"), ("BOT_SECRET_FILE", "/run/secrets/exchange_api_secret")),
-    user="10000:10000",  # the bot uid: no account on the host has it (bot-17)
-    data_dir="/srv/bothost/data",
-    data_mounts=(Mount("/srv/bothost/data", "/data", False),),
-    secret_names=("telegramToken",),
-    health_cmd="test -s /tmp/heartbeat && test $(( $(date +%s) - $(cat /tmp/heartbeat) )) -lt 30",
-    stop_grace_period=20,
-    memory_bytes=128 * 1024**2,
-    cpus=0.5,
-)
-
 
 def log(text: str) -> None:
     """Progress on stderr (shown with -s)."""

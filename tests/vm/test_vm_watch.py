@@ -1,10 +1,13 @@
 """The watcher on the shared rehearsal VM: installed by deploy's converge over SSH, it runs as its own user
 in its sandbox (the role's checks pass), an SSH login and an attacker's fill on a fake OKX alarm at a fake
-webhook on this machine (10.0.2.2 from the guest), no secret on the guest's argv or journal, and it is
-back after a reboot. Removed again at the end, so the example host is as the other VM tests expect it."""
+webhook on this machine (10.0.2.2 from the guest), no secret on the guest's argv or journal, it is back
+after a reboot, and with the stop policy a fill stops the demo bot gracefully. Removed again at the end, so
+the example host is as the other VM tests expect it."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import sys
 import time
 from collections.abc import Iterator
@@ -15,6 +18,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from demo_bot import SECRETS, SETTINGS
 from fakes.exchanges import HOST_IP
 from fakes.watch_channels import FakeChannel
 from fakes.watch_exchanges import WatchFake
@@ -22,7 +26,12 @@ from keyaudit_harness import assert_secret_free
 from keyaudit_keys import key_for, passphrase_for, secret_for
 
 from bothost.config import parse_spec
+from bothost.deploy.deployer import deploy
+from bothost.deploy.image import inspect_archive
+from bothost.deploy.ops import remove, status
 from bothost.deploy.watch import converge_watch, watch_secrets, watch_settings
+from bothost.facts.docker import inspect_container_argv, parse_container
+from bothost.rehearsal.demo_image import write_demo_image
 from roles.watch import STATUS_TIMER, STATUS_UNIT, SYSUSERS_PATH, TEST_UNIT, UNIT, UNIT_DIR, WatchRole
 
 pytestmark = pytest.mark.vm
@@ -152,3 +161,42 @@ def test_the_watcher_is_back_after_a_reboot(vm, installed: Installed) -> None:
     with vm.remote() as remote:
         outcomes = [c.evaluate(remote.run(list(c.command))) for c in checks]
     assert all(o.passed for o in outcomes), outcomes
+
+
+def test_the_stop_policy_stops_the_bot_gracefully(vm, installed: Installed, tmp_path: Path) -> None:
+    """With policy stop, an attacker's fill stops the running bot as `bothost stop` does: SIGTERM, its own
+    cleanup, no SIGKILL, within a poll, one root-helper interval and the bot's grace period."""
+    archive = inspect_archive(write_demo_image(tmp_path / "demo.tar", version="1"))
+    stopping = dataclasses.replace(installed.settings, policy="stop", container=SETTINGS.container,
+                                   stop_grace=SETTINGS.stop_grace_period)
+    sigterm_log = f"{SETTINGS.data_dir}/sigterm.log"
+    with vm.remote() as remote:
+        try:
+            deploy(remote, SETTINGS, SECRETS, archive=archive)
+            assert status(remote, SETTINGS).health == "healthy"
+            before = remote.run(["cat", sigterm_log]).stdout.count("SIGTERM")  # the deploy tests' stops
+            converge_watch(remote, stopping, installed.values)
+            assert parse_container(remote.run(inspect_container_argv(SETTINGS.container))).running
+            started = time.monotonic()
+            installed.okx.fill("T-ATTACK-2", "9998", "SYS/USDT", amount=50_000, price=0.29)
+            told = installed.wait_for("policy stop", timeout=4 * POLL + 120)
+            deadline = time.monotonic() + stopping.status_seconds + SETTINGS.stop_grace_period + 60
+            fact = parse_container(remote.run(inspect_container_argv(SETTINGS.container)))
+            while fact.running and time.monotonic() < deadline:
+                time.sleep(2)
+                fact = parse_container(remote.run(inspect_container_argv(SETTINGS.container)))
+            print(f"fill to bot stopped: {time.monotonic() - started:.0f} s (poll {POLL} s, helper every "
+                  f"{stopping.status_seconds} s)", file=sys.stderr)
+            helper = json.loads(remote.check(["cat", stopping.status_path]).stdout)
+            while "stop" not in helper and time.monotonic() < deadline:  # written once docker stop returned
+                time.sleep(2)
+                helper = json.loads(remote.check(["cat", stopping.status_path]).stdout)
+            after = remote.run(["cat", sigterm_log]).stdout.count("SIGTERM")
+        finally:
+            remove(remote, SETTINGS)
+            converge_watch(remote, installed.settings, installed.values)
+    assert "RUNBOOK.md" in told, told
+    assert not fact.running, "the stop policy did not stop the bot"
+    assert fact.exit_code != 137, "the bot was killed, not stopped gracefully"
+    assert after == before + 1, "the bot did not get its SIGTERM and cleanup"
+    assert helper["stop"]["ok"] is True and helper["bot"]["running"] is False, helper
