@@ -160,7 +160,7 @@ class DockerRole(Role):
             # Docker 20.10 does not report the daemon's no-new-privileges in `docker info`: ask the kernel.
             Check(id="dock-06", title="Running containers cannot gain privileges (CIS 2.14, 5.26)",
                   rationale="setuid binaries or file capabilities in an image give an attacker nothing.",
-                  expected="NoNewPrivs 1 in every running container", command=state,
+                  expected="NoNewPrivs 1 in every process of every running container", command=state,
                   evaluate=containers_no_new_privs),
             Check(id="dock-07", title="Daemon options (CIS 2.3, 2.5, 2.6, 2.11, 2.18, 5.1)",
                   rationale="No debug logging, insecure registries, aufs or device-mapper sizing, "

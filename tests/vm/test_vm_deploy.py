@@ -19,6 +19,7 @@ from bothost.errors import BothostError
 from bothost.rehearsal.demo_image import write_demo_image
 from roles.bot import BotRole
 from roles.bot.settings import BotSettings, Mount
+from roles.docker import DockerRole, DockerSettings
 
 pytestmark = pytest.mark.vm
 
@@ -60,6 +61,9 @@ def test_bot_lifecycle_on_the_vm(vm, images) -> None:
             checks = run_checks(remote, SETTINGS)
             log(json.dumps(checks, indent=1))
             assert all(passed for passed, _ in checks.values()), checks
+            dock06 = next(c for c in DockerRole().checks(DockerSettings()) if c.id == "dock-06")
+            confined = dock06.evaluate(remote.run(list(dock06.command)))  # the kernel's flag, by cgroup
+            assert confined.passed and f"/{SETTINGS.container}=1" in confined.actual, confined
 
             stat = remote.check(
                 [

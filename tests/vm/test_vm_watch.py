@@ -14,86 +14,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from demo_bot import SECRETS, SETTINGS
-from fakes.exchanges import HOST_IP
-from fakes.watch_channels import FakeChannel
-from fakes.watch_exchanges import WatchFake
 from keyaudit_harness import assert_secret_free
-from keyaudit_keys import key_for, passphrase_for, secret_for
+from watch_world import POLL, Installed, remove_watcher
 
-from bothost.config import parse_spec
 from bothost.deploy.deployer import deploy
 from bothost.deploy.image import inspect_archive
 from bothost.deploy.ops import remove, status
-from bothost.deploy.watch import converge_watch, watch_secrets, watch_settings
+from bothost.deploy.watch import converge_watch
 from bothost.facts.docker import inspect_container_argv, parse_container
 from bothost.rehearsal.demo_image import write_demo_image
-from roles.watch import STATUS_TIMER, STATUS_UNIT, SYSUSERS_PATH, TEST_UNIT, UNIT, UNIT_DIR, WatchRole
+from roles.watch import TEST_UNIT, UNIT, WatchRole
 
 pytestmark = pytest.mark.vm
-
-ROOT = Path(__file__).resolve().parents[2]
-HOOK_PATH = "/hook/WEBHOOK-PATH-SENTINEL-9a7f"
-POLL = 15
-
-
-class Installed:
-    """The watcher installed on the VM against a fake OKX and a fake webhook here."""
-
-    def __init__(self, vm: object) -> None:
-        self.okx = WatchFake("okx", key_for("okx"), secret_for("okx"), passphrase_for("okx"))
-        self.hook = FakeChannel()
-        gateway = vm.host_gateway
-        okx_base = f"http://{gateway}:{self.okx.port(self.okx.door(HOST_IP))}"
-        hook_url = f"http://{gateway}:{self.hook.base.rsplit(':', 1)[1]}{HOOK_PATH}"
-        config = yaml.safe_load((ROOT / "Pulumi.example.yaml").read_text())["config"]
-        config.update({
-            "bothost:exchange": "okx",
-            "bothost:exchangeApiBase": okx_base,
-            "bothost:allowLocalApiBase": True,
-            "bothost:exchangeApiKey": key_for("okx"),
-            "bothost:exchangeApiSecret": secret_for("okx"),
-            "bothost:exchangePassphrase": passphrase_for("okx"),
-            "bothost:watch": {"channels": ["webhook"], "pollSeconds": POLL, "heartbeat": False,
-                              "pairs": ["BTC/USDT"]},
-            "bothost:watchSecrets": {"webhookUrl": hook_url},
-        })
-        self.spec = parse_spec(config, stack="vm")
-        self.settings = watch_settings(self.spec)
-        self.secrets = [key_for("okx"), secret_for("okx"), passphrase_for("okx"), HOOK_PATH]
-        self.values = watch_secrets(self.spec, lambda value, _key: value)
-
-    def texts(self) -> list[str]:
-        """Messages the webhook received."""
-        return self.hook.texts()
-
-    def wait_for(self, words: str, timeout: float = 4 * POLL + 60) -> str:
-        """The first webhook message containing `words`, waiting up to `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = [text for text in self.texts() if words in text]
-            if found:
-                return found[0]
-            time.sleep(1)
-        raise AssertionError(f"no alarm with {words!r} within {timeout:.0f} s; received {self.texts()}")
-
-    def close(self) -> None:
-        self.okx.close()
-        self.hook.close()
-
-
-def _remove(remote: object, s: object) -> None:
-    """Take the watcher off the VM again (units, account, files), so later tests see the example host."""
-    remote.run(["systemctl", "disable", "--now", UNIT, STATUS_TIMER])
-    remote.run(["rm", "-rf", "--", *(f"{UNIT_DIR}/{u}" for u in (UNIT, TEST_UNIT, STATUS_UNIT, STATUS_TIMER)),
-                SYSUSERS_PATH, s.config_dir, s.code_path, s.status_script, s.state_dir,
-                s.status_path.rsplit("/", 1)[0]])
-    remote.run(["systemctl", "daemon-reload"])
-    remote.run(["userdel", s.user])
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +45,7 @@ def installed(vm) -> Iterator[Installed]:
         yield world
     finally:
         with vm.remote() as remote:
-            _remove(remote, world.settings)
+            remove_watcher(remote, world.settings)
         world.close()
 
 

@@ -1,0 +1,80 @@
+"""The watcher's world for the VM test and its benchmark: the example stack with a watcher on a fake OKX and a
+fake webhook on this machine (10.0.2.2 from the guest)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from fakes.exchanges import HOST_IP
+from fakes.watch_channels import FakeChannel
+from fakes.watch_exchanges import WatchFake
+from keyaudit_keys import key_for, passphrase_for, secret_for
+
+from bothost.config import parse_spec
+from bothost.deploy.watch import watch_secrets, watch_settings
+from roles.watch import STATUS_TIMER, STATUS_UNIT, SYSUSERS_PATH, TEST_UNIT, UNIT, UNIT_DIR
+
+ROOT = Path(__file__).resolve().parents[2]
+HOOK_PATH = "/hook/WEBHOOK-PATH-SENTINEL-9a7f"
+POLL = 15
+
+
+class Installed:
+    """The watcher installed on the VM against a fake OKX and a fake webhook here."""
+
+    def __init__(self, vm: object) -> None:
+        self.okx = WatchFake("okx", key_for("okx"), secret_for("okx"), passphrase_for("okx"))
+        self.hook = FakeChannel()
+        gateway = vm.host_gateway
+        okx_base = f"http://{gateway}:{self.okx.port(self.okx.door(HOST_IP))}"
+        hook_url = f"http://{gateway}:{self.hook.base.rsplit(':', 1)[1]}{HOOK_PATH}"
+        config = yaml.safe_load((ROOT / "Pulumi.example.yaml").read_text())["config"]
+        config.update({
+            "bothost:exchange": "okx",
+            "bothost:exchangeApiBase": okx_base,
+            "bothost:allowLocalApiBase": True,
+            "bothost:exchangeApiKey": key_for("okx"),
+            "bothost:exchangeApiSecret": secret_for("okx"),
+            "bothost:exchangePassphrase": passphrase_for("okx"),
+            "bothost:watch": {"channels": ["webhook"], "pollSeconds": POLL, "heartbeat": False,
+                              "pairs": ["BTC/USDT"]},
+            "bothost:watchSecrets": {"webhookUrl": hook_url},
+        })
+        self.spec = parse_spec(config, stack="vm")
+        self.settings = watch_settings(self.spec)
+        self.secrets = [key_for("okx"), secret_for("okx"), passphrase_for("okx"), HOOK_PATH]
+        self.values = watch_secrets(self.spec, lambda value, _key: value)
+
+    def texts(self) -> list[str]:
+        """Messages the webhook received."""
+        return self.hook.texts()
+
+    def wait_for(self, words: str, timeout: float = 4 * POLL + 60) -> str:
+        """The first webhook message containing `words`, waiting up to `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [text for text in self.texts() if words in text]
+            if found:
+                return found[0]
+            time.sleep(1)
+        raise AssertionError(f"no alarm with {words!r} within {timeout:.0f} s; received {self.texts()}")
+
+    def close(self) -> None:
+        self.okx.close()
+        self.hook.close()
+
+
+def remove_watcher(remote: object, s: object) -> None:
+    """Take the watcher off the VM again (units, account, files), so later tests see the example host."""
+    remote.run(["systemctl", "disable", "--now", UNIT, STATUS_TIMER])
+    remote.run(["rm", "-rf", "--", *(f"{UNIT_DIR}/{u}" for u in (UNIT, TEST_UNIT, STATUS_UNIT, STATUS_TIMER)),
+                SYSUSERS_PATH, s.config_dir, s.code_path, s.status_script, s.state_dir,
+                s.status_path.rsplit("/", 1)[0]])
+    remote.run(["systemctl", "daemon-reload"])
+    remote.run(["userdel", s.user])
