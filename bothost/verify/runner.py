@@ -54,7 +54,8 @@ def reap(job):
     if not done:
         os.kill(pid, 9)
         os.waitpid(pid, 0)
-        text(out), text(err)
+        os.close(out)
+        os.close(err)
         return [124, "", "timed out after %g s" % TIMEOUT]
     return [os.waitstatus_to_exitcode(status), text(out), text(err)]
 def cat(argv):
@@ -101,6 +102,7 @@ results = [d if j is None else reap(j) for d, j in zip(done, jobs)]
 body = ",".join("[%d,%s,%s]" % (s, js(o), js(e)) for s, o, e in results)
 sys.stdout.buffer.write(("[%s]" % body).encode("utf-8", "backslashreplace"))
 """
+
 
 # The firewall rate-limits new SSH connections (and sshd refuses them while it reloads): retry this long.
 CONNECT_SECONDS = 60.0
