@@ -15,6 +15,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bothost.cli.options import load_spec
@@ -34,6 +36,17 @@ def machine() -> str:
                   if line.startswith("model name")), platform.processor())
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return f"nproc={os.cpu_count()}, cpu={model}, load average={load}, accel=tcg"
+
+
+@contextmanager
+def example_stack() -> Iterator[tuple]:
+    """The example stack's spec and rehearsal image, with the VM lock held and the machine printed."""
+    spec = load_spec(ROOT / "Pulumi.example.yaml")
+    image = ensure_image(recipe_for_spec(spec))
+    with open(LOCK_PATH, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        print(f"machine: {machine()}", flush=True)
+        yield spec, image
 
 
 def stock_login_seconds(image) -> float:
@@ -97,11 +110,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--boots", type=int, default=1, help="boots of each config; the ratio of medians")
     args = parser.parse_args()
-    spec = load_spec(ROOT / "Pulumi.example.yaml")
-    image = ensure_image(recipe_for_spec(spec))
-    with open(LOCK_PATH, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        print(f"machine: {machine()}", flush=True)
+    with example_stack() as (spec, image):
         stocks, hardened = [], []
         for boot in range(args.boots):
             stocks.append(stock_login_seconds(image))

@@ -7,7 +7,6 @@ Run as root: `.venv/bin/python bench/verify_speed.py --rounds 7`."""
 from __future__ import annotations
 
 import argparse
-import fcntl
 import io
 import pickle
 import statistics
@@ -16,10 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from rehearsal_boot import LOCK_PATH, ROOT, machine, ssh_true_seconds
+from rehearsal_boot import ROOT, example_stack, machine, ssh_true_seconds
 
-from bothost.cli.options import load_spec
-from bothost.rehearsal.image import ensure_image, recipe_for_spec
 from bothost.rehearsal.session import new_run_dir, running
 
 # One verify in its own interpreter from the given checkout: prints its seconds and how many checks failed.
@@ -50,22 +47,18 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7, help="alternations of ssh true and verify")
     parser.add_argument("--tree", type=Path, help="a second checkout whose verify runs in the same rounds")
     args = parser.parse_args()
-    spec = load_spec(ROOT / "Pulumi.example.yaml")
-    image = ensure_image(recipe_for_spec(spec))
     trees = {"this checkout": ROOT, **({str(args.tree): args.tree.resolve()} if args.tree else {})}
     times: dict[str, list[float]] = {"ssh host true": [], **{name: [] for name in trees}}
-    with open(LOCK_PATH, "w") as lock, tempfile.TemporaryDirectory() as scratch:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        print(f"machine: {machine()}", flush=True)
-        with running(spec, image, run_dir=new_run_dir()) as vm:
-            vm.wait_for_cloud_init(io.StringIO())
-            state = Path(scratch) / "vm.pickle"
-            state.write_bytes(pickle.dumps((vm.target, vm.spec, vm.context)))
-            verify_seconds(ROOT, state)  # green once before timing: the VM has settled
-            for _ in range(args.rounds):
-                for name, tree in trees.items():
-                    times["ssh host true"].append(ssh_true_seconds(vm))
-                    times[name].append(verify_seconds(tree, state))
+    with example_stack() as (spec, image), tempfile.TemporaryDirectory() as scratch, \
+            running(spec, image, run_dir=new_run_dir()) as vm:
+        vm.wait_for_cloud_init(io.StringIO())
+        state = Path(scratch) / "vm.pickle"
+        state.write_bytes(pickle.dumps((vm.target, vm.spec, vm.context)))
+        verify_seconds(ROOT, state)  # green once before timing: the VM has settled
+        for _ in range(args.rounds):
+            for name, tree in trees.items():
+                times["ssh host true"].append(ssh_true_seconds(vm))
+                times[name].append(verify_seconds(tree, state))
     ssh = statistics.median(times.pop("ssh host true"))
     print(f"`ssh host true`: median {ssh:.2f} s")
     for name, values in times.items():

@@ -6,7 +6,6 @@ share over the run. Run as root: `.venv/bin/python bench/watch_vm.py --fills 5`.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import io
 import statistics
 import sys
@@ -16,13 +15,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "vm")]
 
-from rehearsal_boot import LOCK_PATH, machine  # noqa: E402
+from rehearsal_boot import example_stack, machine  # noqa: E402
 from watch_world import POLL, Installed  # noqa: E402
 
-from bothost.cli.options import load_spec  # noqa: E402
 from bothost.deploy.watch import converge_watch  # noqa: E402
 from bothost.facts.system import key_values  # noqa: E402
-from bothost.rehearsal.image import ensure_image, recipe_for_spec  # noqa: E402
 from bothost.rehearsal.session import new_run_dir, running  # noqa: E402
 from roles.watch import UNIT  # noqa: E402
 
@@ -40,31 +37,26 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fills", type=int, default=5, help="fills to inject, one at a time")
     args = parser.parse_args()
-    spec = load_spec(ROOT / "Pulumi.example.yaml")
-    image = ensure_image(recipe_for_spec(spec))
-    with open(LOCK_PATH, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        print(f"machine: {machine()}", flush=True)
-        with running(spec, image, run_dir=new_run_dir()) as vm:
-            vm.wait_for_cloud_init(io.StringIO())
-            world = Installed(vm)
-            try:
-                with vm.remote() as remote:
-                    converge_watch(remote, world.settings, world.values)
-                    world.wait_for("SSH login")  # its first poll is done
-                    _, _, cpu_before = usage(remote)
-                    started = time.monotonic()
-                    delays = []
-                    for n in range(args.fills):
-                        injected = time.monotonic()
-                        world.okx.fill(f"T-BENCH-{n}", f"77{n}", "SYS/USDT", amount=1000 + n, price=0.3)
-                        world.wait_for(f"order 77{n}")
-                        delays.append(time.monotonic() - injected)
-                        print(f"fill {n}: alarm after {delays[-1]:.1f} s", flush=True)
-                    memory, peak, cpu_after = usage(remote)
-                    share = (cpu_after - cpu_before) / 1e9 / (time.monotonic() - started)
-            finally:
-                world.close()
+    with example_stack() as (spec, image), running(spec, image, run_dir=new_run_dir()) as vm:
+        vm.wait_for_cloud_init(io.StringIO())
+        world = Installed(vm)
+        try:
+            with vm.remote() as remote:
+                converge_watch(remote, world.settings, world.values)
+                world.wait_for("SSH login")  # its first poll is done
+                _, _, cpu_before = usage(remote)
+                started = time.monotonic()
+                delays = []
+                for n in range(args.fills):
+                    injected = time.monotonic()
+                    world.okx.fill(f"T-BENCH-{n}", f"77{n}", "SYS/USDT", amount=1000 + n, price=0.3)
+                    world.wait_for(f"order 77{n}")
+                    delays.append(time.monotonic() - injected)
+                    print(f"fill {n}: alarm after {delays[-1]:.1f} s", flush=True)
+                memory, peak, cpu_after = usage(remote)
+                share = (cpu_after - cpu_before) / 1e9 / (time.monotonic() - started)
+        finally:
+            world.close()
     print(f"fill to alarm: median {statistics.median(delays):.1f} s of {args.fills} (poll every {POLL} s; "
           f"min {min(delays):.1f}, max {max(delays):.1f})")
     print(f"watcher service: memory {memory / 2**20:.1f} MiB now, peak {peak / 2**20:.1f} MiB (MemoryMax "

@@ -19,6 +19,7 @@ UNIT = "bothost-watch.service"
 TEST_UNIT = "bothost-watch-test.service"  # `bothost alert test`: one message per channel, same sandbox
 STATUS_UNIT = "bothost-watch-status.service"
 STATUS_TIMER = "bothost-watch-status.timer"
+STOP_PATH = "bothost-watch-stop.path"  # starts the root helper the moment the watcher asks for a stop
 UNIT_DIR = "/etc/systemd/system"
 SYSUSERS_PATH = "/etc/sysusers.d/bothost-watch.conf"
 
@@ -61,6 +62,11 @@ class WatchSettings:
         return f"{self.config_dir}/config.json"
 
     @property
+    def stop_request_path(self) -> str:
+        """The watcher's stop request: only its presence counts; the root helper acts on it and removes it."""
+        return f"{self.state_dir}/stop-request"
+
+    @property
     def secrets_path(self) -> str:
         """The watcher's tokens and read key (JSON, root 0400)."""
         return f"{self.config_dir}/secrets.json"
@@ -79,7 +85,7 @@ class WatchSettings:
             "memory_percent": self.memory_percent,
             "disk_paths": ["/", "/var/lib/docker"],
             "status_path": self.status_path,
-            "stop_request": f"{self.state_dir}/stop-request",
+            "stop_request": self.stop_request_path,
             "exchange": {"name": self.exchange, "api_base": self.api_base} if self.exchange else None,
             "bot": {"api_url": self.bot_api_url, "api_user": self.bot_api_user} if self.bot_api_url else {},
         }
@@ -136,8 +142,8 @@ class WatchRole(Role):
     def checks(self, s: WatchSettings | None) -> list[Check]:
         if s is None:
             return []
-        units = {UNIT: {"UnitFileState": "enabled", "ActiveState": "active"},
-                 STATUS_TIMER: {"UnitFileState": "enabled", "ActiveState": "active"}}
+        units = {unit: {"UnitFileState": "enabled", "ActiveState": "active"}
+                 for unit in (UNIT, STATUS_TIMER, STOP_PATH)}
         private = {s.state_dir: ("0700", s.user), s.config_dir: ("0700", "root"),
                    s.secrets_path: ("0400", "root")}
         return [
@@ -177,6 +183,8 @@ def unit_files(s: WatchSettings) -> tuple[FileChange, ...]:
         FileChange(f"{UNIT_DIR}/{TEST_UNIT}", render("watch/bothost-watch.service.j2", s=s, test=True)),
         FileChange(f"{UNIT_DIR}/{STATUS_UNIT}", render("watch/bothost-watch-status.service.j2", s=s)),
         FileChange(f"{UNIT_DIR}/{STATUS_TIMER}", render("watch/bothost-watch-status.timer.j2", s=s)),
+        FileChange(f"{UNIT_DIR}/{STOP_PATH}",
+                   render("watch/bothost-watch-stop.path.j2", s=s, status_unit=STATUS_UNIT)),
         FileChange(s.status_script, (TEMPLATE_DIR / "watch/bothost-watch-status.py").read_text(),
                    mode="0755"),
     )

@@ -15,7 +15,7 @@ from bothost.errors import BothostError
 from bothost.keyaudit.bundle import watch_bundle
 from bothost.role import CommandResult
 from bothost.secret import Secret
-from roles.watch import STATUS_TIMER, SYSUSERS_PATH, UNIT
+from roles.watch import STATUS_TIMER, STOP_PATH, SYSUSERS_PATH, UNIT
 
 TOKEN = "123456:TG-TOKEN-SENTINEL-77aa"
 HOOK = "https://hooks.example.com/services/HOOK-SENTINEL-0b1c"
@@ -77,7 +77,7 @@ def test_install_writes_everything_once_and_a_rerun_changes_nothing() -> None:
     assert host.files[s.secrets_path][1:] == ("0400", "0:0")
     assert host.files[s.code_path][0] == watch_bundle()
     assert json.loads(host.files[s.config_path][0])["exchange"]["name"] == "okx"
-    assert {"bothost-watch"} == host.users and {UNIT, STATUS_TIMER} <= host.active
+    assert {"bothost-watch"} == host.users and {UNIT, STATUS_TIMER, STOP_PATH} <= host.active
     assert ["systemctl", "daemon-reload"] in host.commands
     mkdir = next(c for c in host.commands if c[0] == "mkdir")
     assert {"/etc/sysusers.d", "/etc/systemd/system", "/usr/local/sbin"} <= set(mkdir)  # before any write

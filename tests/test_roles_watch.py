@@ -14,7 +14,7 @@ from tools import require
 from bothost.role import CommandResult, RenderContext
 from bothost.userdata import render_user_data
 from roles import all_roles
-from roles.watch import UNIT, UNIT_DIR, WatchRole, WatchSettings, unit_files
+from roles.watch import STATUS_UNIT, STOP_PATH, UNIT, UNIT_DIR, WatchRole, WatchSettings, unit_files
 
 TOKEN = "123456:TG-TOKEN-SENTINEL-77aa"
 HOOK = "https://hooks.example.com/services/HOOK-SENTINEL-0b1c"
@@ -66,6 +66,16 @@ def test_nothing_reaches_user_data_so_its_size_and_secrets_are_untouched() -> No
     assert with_watch == without
     assert TOKEN not in with_watch and HOOK not in with_watch
     assert WatchRole().changes(settings()).files == ()
+
+
+def test_a_stop_request_starts_the_root_helper_at_once() -> None:
+    """The path unit watches the file the watcher writes (its config) and the helper reads (its argv)."""
+    s = settings()
+    files = {f.path.rsplit("/", 1)[1]: f.content for f in unit_files(s)}
+    watched = set(files[STOP_PATH].splitlines())
+    assert {f"PathExists={s.config()['stop_request']}", f"Unit={STATUS_UNIT}"} <= watched
+    assert f" {s.stop_request_path} " in files[STATUS_UNIT]
+    assert STOP_PATH in next(c for c in WatchRole().checks(s) if c.id == "wat-02").command
 
 
 def test_units_name_their_own_user_limits_and_sandbox() -> None:
