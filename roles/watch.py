@@ -20,6 +20,8 @@ TEST_UNIT = "bothost-watch-test.service"  # `bothost alert test`: one message pe
 STATUS_UNIT = "bothost-watch-status.service"
 STATUS_TIMER = "bothost-watch-status.timer"
 STOP_PATH = "bothost-watch-stop.path"  # starts the root helper the moment the watcher asks for a stop
+TRIGGERS = (STATUS_TIMER, STOP_PATH)  # what starts the root helper
+ENABLED_UNITS = (UNIT, *TRIGGERS)  # enabled and active on a watched host (wat-02)
 UNIT_DIR = "/etc/systemd/system"
 SYSUSERS_PATH = "/etc/sysusers.d/bothost-watch.conf"
 
@@ -142,8 +144,7 @@ class WatchRole(Role):
     def checks(self, s: WatchSettings | None) -> list[Check]:
         if s is None:
             return []
-        units = {unit: {"UnitFileState": "enabled", "ActiveState": "active"}
-                 for unit in (UNIT, STATUS_TIMER, STOP_PATH)}
+        units = {unit: {"UnitFileState": "enabled", "ActiveState": "active"} for unit in ENABLED_UNITS}
         private = {s.state_dir: ("0700", s.user), s.config_dir: ("0700", "root"),
                    s.secrets_path: ("0400", "root")}
         return [

@@ -19,7 +19,7 @@ from bothost.keyaudit.bundle import watch_bundle
 from bothost.progress import Report
 from bothost.role import from_wire
 from bothost.secret import Secret
-from roles.watch import STATUS_TIMER, STOP_PATH, SYSUSERS_PATH, UNIT, UNIT_DIR, WatchSettings, unit_files
+from roles.watch import ENABLED_UNITS, SYSUSERS_PATH, TRIGGERS, UNIT, UNIT_DIR, WatchSettings, unit_files
 
 Resolve = Callable[[Secret | Encrypted | None, str], Secret]
 
@@ -95,8 +95,8 @@ def _converge(host: Host, s: WatchSettings, secrets: Secret, note: Report) -> li
         host.check(["systemd-sysusers", SYSUSERS_PATH])
     if any(p.startswith(UNIT_DIR + "/") for p in written):
         host.check(["systemctl", "daemon-reload"])
-    host.check(["systemctl", "enable", "--quiet", UNIT, STATUS_TIMER, STOP_PATH])
-    host.check(["systemctl", "start", STATUS_TIMER, STOP_PATH])
+    host.check(["systemctl", "enable", "--quiet", *ENABLED_UNITS])
+    host.check(["systemctl", "start", *TRIGGERS])
     active = host.run(["systemctl", "is-active", "--quiet", UNIT]).exit_status == 0
     if written or not active:
         host.check(["systemctl", "restart", UNIT])

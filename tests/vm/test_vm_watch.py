@@ -10,8 +10,9 @@ import dataclasses
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -30,6 +31,7 @@ from bothost.rehearsal.demo_image import write_demo_image
 from roles.watch import TEST_UNIT, UNIT, WatchRole
 
 pytestmark = pytest.mark.vm
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +101,15 @@ def test_the_watcher_is_back_after_a_reboot(vm, installed: Installed) -> None:
     assert all(o.passed for o in outcomes), outcomes
 
 
+def poll(read: Callable[[], T], done: Callable[[T], bool], deadline: float) -> T:
+    """`read()` every 2 s until `done` holds or the deadline passes; the last value read."""
+    value = read()
+    while not done(value) and time.monotonic() < deadline:
+        time.sleep(2)
+        value = read()
+    return value
+
+
 def test_the_stop_policy_stops_the_bot_gracefully(vm, installed: Installed, tmp_path: Path) -> None:
     """With policy stop, an attacker's fill stops the running bot as `bothost stop` does: SIGTERM, its own
     cleanup, no SIGKILL, within a poll, one root-helper interval and the bot's grace period."""
@@ -117,16 +128,12 @@ def test_the_stop_policy_stops_the_bot_gracefully(vm, installed: Installed, tmp_
             installed.okx.fill("T-ATTACK-2", "9998", "SYS/USDT", amount=50_000, price=0.29)
             told = installed.wait_for("policy stop", timeout=4 * POLL + 120)
             deadline = time.monotonic() + stopping.status_seconds + SETTINGS.stop_grace_period + 60
-            fact = parse_container(remote.run(inspect_container_argv(SETTINGS.container)))
-            while fact.running and time.monotonic() < deadline:
-                time.sleep(2)
-                fact = parse_container(remote.run(inspect_container_argv(SETTINGS.container)))
+            fact = poll(lambda: parse_container(remote.run(inspect_container_argv(SETTINGS.container))),
+                        lambda found: not found.running, deadline)
             print(f"fill to bot stopped: {time.monotonic() - started:.0f} s (poll {POLL} s, helper every "
                   f"{stopping.status_seconds} s)", file=sys.stderr)
-            helper = json.loads(remote.check(["cat", stopping.status_path]).stdout)
-            while "stop" not in helper and time.monotonic() < deadline:  # written once docker stop returned
-                time.sleep(2)
-                helper = json.loads(remote.check(["cat", stopping.status_path]).stdout)
+            helper = poll(lambda: json.loads(remote.check(["cat", stopping.status_path]).stdout),
+                          lambda status: "stop" in status, deadline)  # written once docker stop returned
             after = remote.run(["cat", sigterm_log]).stdout.count("SIGTERM")
         finally:
             remove(remote, SETTINGS)

@@ -18,7 +18,7 @@ from keyaudit_keys import key_for, passphrase_for, secret_for
 
 from bothost.config import parse_spec
 from bothost.deploy.watch import watch_secrets, watch_settings
-from roles.watch import STATUS_TIMER, STATUS_UNIT, STOP_PATH, SYSUSERS_PATH, TEST_UNIT, UNIT, UNIT_DIR
+from roles.watch import ENABLED_UNITS, STATUS_UNIT, SYSUSERS_PATH, TEST_UNIT, TRIGGERS, UNIT, UNIT_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 HOOK_PATH = "/hook/WEBHOOK-PATH-SENTINEL-9a7f"
@@ -72,8 +72,8 @@ class Installed:
 
 def remove_watcher(remote: object, s: object) -> None:
     """Take the watcher off the VM again (units, account, files), so later tests see the example host."""
-    units = (UNIT, TEST_UNIT, STATUS_UNIT, STATUS_TIMER, STOP_PATH)
-    remote.run(["systemctl", "disable", "--now", UNIT, STATUS_TIMER, STOP_PATH])
+    units = (UNIT, TEST_UNIT, STATUS_UNIT, *TRIGGERS)
+    remote.run(["systemctl", "disable", "--now", *ENABLED_UNITS])
     remote.run(["rm", "-rf", "--", *(f"{UNIT_DIR}/{u}" for u in units),
                 SYSUSERS_PATH, s.config_dir, s.code_path, s.status_script, s.state_dir,
                 s.status_path.rsplit("/", 1)[0]])
