@@ -41,7 +41,7 @@ from bothost.host import Host, connect  # noqa: E402
 from bothost.rehearsal.demo_image import write_demo_image  # noqa: E402
 from bothost.secret import Credentials, Secret  # noqa: E402
 from bothost.ssh import Target  # noqa: E402
-from roles.bot.settings import BotSettings, Mount  # noqa: E402
+from roles.bot.settings import BOT_UID, BotSettings, Mount  # noqa: E402
 
 GOAL_RATIO = 1.2
 # A bare `docker start` of a stopped container, timed on the host's clock around the CLI.
@@ -57,7 +57,7 @@ def bench_settings(stop_seconds: int) -> BotSettings:
         entrypoint=None,
         args=None,
         env=(("BOT_STOP_SECONDS", str(stop_seconds)),),
-        user="1000:1000",
+        user=f"{BOT_UID}:{BOT_UID}",
         data_dir="/srv/bothost/bench",
         data_mounts=(Mount("/srv/bothost/bench", "/data", False),),
         secret_names=(),

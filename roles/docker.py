@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bothost.config import StackSpec
 from bothost.facts import python_fact
+from bothost.facts.docker import DOCKER_SOCKET, ENGINE_GET
 from bothost.facts.files import mode_owner_argv, parse_mode_owner
 from bothost.facts.system import group_argv, process_count_argv, unit_command
 from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role
@@ -14,7 +15,6 @@ from bothost.templating import render
 from roles.expect import Parser, expect_units, failed, json_object
 
 DAEMON_JSON = "/etc/docker/daemon.json"
-DOCKER_SOCKET = "/var/run/docker.sock"
 # CIS Docker Benchmark section 3: Docker's files, the owner and the loosest mode each may have. 3.7-3.14
 # (registry and TLS certificates) do not apply: no certs.d, and dockerd listens on no TCP socket (fw-06).
 # 3.21/3.22 (/etc/sysconfig/docker) are Red Hat's.
@@ -38,27 +38,14 @@ APPLY_DAEMON_JSON = (
 # {"info": /info, "bridge": /networks/bridge, "containers": /containers/json (the running ones),
 # "no_new_privs": {container id: [the kernel's NoNewPrivs of each of its processes]}}, a process's container
 # read from its cgroup (docker-ID.scope, or /docker/ID with cgroupfs). The Engine's bodies go through as they
-# came, so the host parses no JSON: under emulation json, socket and http.client cost 0.3-0.4 s to import
-# (they pull in re and enum), so plain HTTP/1.0 over _socket (the server closes after the body) and the JSON
-# by hand.
-DOCKER_STATE = r"""
-import _socket, os, sys
+# came, so the host parses no JSON; the JSON around them is written by hand.
+DOCKER_STATE = ENGINE_GET + r"""
+import os
 def get(path):
-    connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
-    try:
-        connection.settimeout(30)
-        connection.connect(sys.argv[1])
-        connection.sendall(("GET %s HTTP/1.0\r\nHost: docker\r\n\r\n" % path).encode())
-        chunks = [connection.recv(65536)]
-        while chunks[-1]:
-            chunks.append(connection.recv(65536))
-    finally:
-        connection.close()
-    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
-    status = head.split(b" ", 2)[1:2] or [b"?"]
-    if status != [b"200"]:
-        sys.exit("GET %s: HTTP %s %r" % (path, status[0].decode(errors="replace"), body[:200]))
-    return body.decode(errors="replace").strip()
+    status, body = engine_get(sys.argv[1], path)
+    if status != "200":
+        sys.exit("GET %s: HTTP %s %r" % (path, status, body[:200]))
+    return body
 def container_of(cgroup):
     for line in cgroup.splitlines():
         name = line.rpartition("/")[2]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bothost.errors import RemoteError
+from bothost.facts.docker import inspect_container_argv
 from bothost.role import CommandResult
 
 BOOL_FLAGS = {"--read-only"}  # docker create flags without a value
@@ -110,8 +111,8 @@ class FakeDockerHost:
     def _dispatch(self, argv: list[str], stdin: bytes | None) -> CommandResult:
         if argv[:2] == ["docker", "image"]:
             return self._image_inspect(argv[3])
-        if argv[:3] == ["docker", "container", "inspect"]:
-            return self._container_inspect(argv[3])
+        if argv == inspect_container_argv(argv[-1]):
+            return self._container_inspect(argv[-1])
         if argv[0] == "docker":
             return getattr(self, "_docker_" + argv[1])(argv[2:], stdin)
         if argv[0] == "write-file":
@@ -184,7 +185,7 @@ class FakeDockerHost:
     def _container_inspect(self, name: str) -> CommandResult:
         c = self.containers.get(name)
         if c is None:
-            return CommandResult(1, "[]", f"Error: No such container: {name}")
+            return CommandResult(1, "", f"Error response from daemon: No such container: {name}")
         health = None
         if c.health:
             passed = c.health == "healthy"

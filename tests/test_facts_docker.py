@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from fake_engine import fake_engine
 
 from bothost.errors import RemoteError
-from bothost.facts.docker import parse_container, parse_image
+from bothost.facts.docker import inspect_container_argv, parse_container, parse_image
 from bothost.role import CommandResult
 
 CONTAINER = [
@@ -90,3 +94,28 @@ def test_image_fact() -> None:
         ("me/bot@sha256:3",),
         {"bothost.archive": "ab"},
     )
+
+
+def run_inspect(engine: Path, name: str) -> CommandResult:
+    """The container inspect fact's program, run here against the given Engine API socket."""
+    argv = inspect_container_argv(name)
+    done = subprocess.run([sys.executable, *argv[1:-2], str(engine), name], capture_output=True, text=True)
+    return CommandResult(done.returncode, done.stdout, done.stderr)
+
+
+def test_container_inspect_reads_the_engine_api_as_the_cli_prints_it(tmp_path: Path) -> None:
+    """The Engine API's body comes out as `docker container inspect` prints it (a list of one), a missing
+    container as the CLI's error (None to the parser), no daemon as a failure (RemoteError)."""
+    engine = tmp_path / "docker.sock"
+    with fake_engine(engine, {"/containers/bothost-bot/json": CONTAINER[0]}):
+        found, missing = run_inspect(engine, "bothost-bot"), run_inspect(engine, "other")
+    assert json.loads(found.stdout) == CONTAINER
+    fact = parse_container(found)
+    assert fact is not None and fact.running and fact.labels == {"bothost.spec": "f00d"}
+    assert missing.exit_status == 1
+    assert missing.stderr.strip() == "Error response from daemon: No such container: other"
+    assert parse_container(missing) is None
+    down = run_inspect(engine, "bothost-bot")
+    assert down.exit_status == 1 and "Cannot connect to the Docker daemon" in down.stderr
+    with pytest.raises(RemoteError):
+        parse_container(down)

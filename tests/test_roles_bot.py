@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from fake_engine import fake_engine
 from role_specs import make_spec
 
+from bothost.facts.docker import inspect_container_argv
 from bothost.role import CommandResult, RenderContext
 from bothost.userdata import compose, role_checks
 from roles.bot import BotRole
-from roles.bot.checks import NO_SECRET_SCRIPT
 
 DIGEST = "sha256:" + "c" * 64
 ROLE = BotRole()
@@ -80,7 +80,7 @@ def outcomes(s, inspect: dict) -> dict[str, bool]:
     return {
         c.id: c.evaluate(result).passed
         for c in ROLE.checks(s)
-        if c.command[:3] == ("docker", "container", "inspect")
+        if c.command == tuple(inspect_container_argv(s.container))
     }
 
 
@@ -223,24 +223,22 @@ def test_no_secret_script_finds_a_secret_on_a_command_line(tmp_path: Path) -> No
     secrets.mkdir()
     (secrets / "exchange_api_secret").write_text("visible-on-argv-123456\n")
     (secrets / "config.json").write_text(json.dumps({"exchange": {"secret": "json-leaf-secret-98765"}}))
-    fake = tmp_path / "bin"
-    fake.mkdir()
-    (fake / "docker").write_text('#!/bin/sh\necho \'[{"Config": {"Env": ["A=json-leaf-secret-98765"]}}]\'\n')
-    (fake / "docker").chmod(0o755)
     check = next(c for c in ROLE.checks(settings()) if c.id == "bot-16")
-    env = {**os.environ, "PATH": f"{fake}:{os.environ['PATH']}"}
-    argv = [sys.executable, "-c", NO_SECRET_SCRIPT, "bothost-bot", str(secrets)]
-    clean = subprocess.run(argv, capture_output=True, text=True, env=env)
+    engine = tmp_path / "docker.sock"
+    argv = [sys.executable, *check.command[1:-3], str(engine), "bothost-bot", str(secrets)]
+    leaky = {"/containers/bothost-bot/json": {"Config": {"Env": ["A=json-leaf-secret-98765"]}}}
+    with fake_engine(engine, leaky):
+        clean = subprocess.run(argv, capture_output=True, text=True)
+        leak = subprocess.Popen(["sh", "-c", "sleep 5", "visible-on-argv-123456"])
+        try:
+            found = subprocess.run(argv, capture_output=True, text=True)
+        finally:
+            leak.kill()
     assert not check.evaluate(CommandResult(clean.returncode, clean.stdout)).passed  # the Env leak is found
-    assert clean.stdout.startswith("1 of 2")
-    leak = subprocess.Popen(["sh", "-c", "sleep 5", "visible-on-argv-123456"])
-    try:
-        found = subprocess.run(argv, capture_output=True, text=True, env=env)
-    finally:
-        leak.kill()
+    assert clean.stdout.startswith("1 of 2"), clean.stdout + clean.stderr
     assert found.stdout.startswith("2 of 2") and "visible-on-argv" not in found.stdout
-    (fake / "docker").write_text('#!/bin/sh\necho \'[{"Config": {"Env": ["A=b"]}}]\'\n')
-    ok = subprocess.run(argv, capture_output=True, text=True, env=env)
+    with fake_engine(engine, {"/containers/bothost-bot/json": {"Config": {"Env": ["A=b"]}}}):
+        ok = subprocess.run(argv, capture_output=True, text=True)
     assert check.evaluate(CommandResult(ok.returncode, ok.stdout)).passed, ok.stdout + ok.stderr
 
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fake_engine import fake_engine
 from role_specs import make_spec, require_root
 
 from bothost.role import CommandResult, RenderContext
@@ -27,14 +28,11 @@ def check(preset: str, check_id: str):
 
 
 def identity_of(pid: int, tmp_path: Path) -> CommandResult:
-    """BOT_IDENTITY_SCRIPT against a fake `docker` that reports `pid` as the container's process."""
-    fake = tmp_path / "bin"
-    fake.mkdir(exist_ok=True)
-    (fake / "docker").write_text(f"#!/bin/sh\necho {pid}\n")
-    (fake / "docker").chmod(0o755)
-    env = {**os.environ, "PATH": f"{fake}:{os.environ['PATH']}"}
-    done = subprocess.run([sys.executable, "-c", BOT_IDENTITY_SCRIPT, "bothost-bot"], capture_output=True,
-                          text=True, env=env)
+    """BOT_IDENTITY_SCRIPT against a fake Engine API that reports `pid` as the container's process."""
+    engine = tmp_path / "docker.sock"
+    with fake_engine(engine, {"/containers/bothost-bot/json": {"State": {"Pid": pid}}}):
+        done = subprocess.run([sys.executable, "-S", "-c", BOT_IDENTITY_SCRIPT, str(engine), "bothost-bot"],
+                              capture_output=True, text=True)
     return CommandResult(done.returncode, done.stdout, done.stderr)
 
 
@@ -77,8 +75,8 @@ def test_a_stopped_container_fails(tmp_path: Path) -> None:
 
 
 def data_dir_result(root: Path, data: Path) -> CommandResult:
-    done = subprocess.run([sys.executable, "-c", DATA_DIR_SCRIPT, str(root), str(data)], capture_output=True,
-                          text=True)
+    done = subprocess.run([sys.executable, "-S", "-c", DATA_DIR_SCRIPT, str(root), str(data)],
+                          capture_output=True, text=True)
     return CommandResult(done.returncode, done.stdout, done.stderr)
 
 

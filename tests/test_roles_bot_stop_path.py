@@ -1,14 +1,14 @@
-"""bot-17's parser and the script it runs (against a fake `docker` and a real private config file)."""
+"""bot-17's parser and the script it runs (against a fake Engine API and a real private config file)."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from fake_engine import fake_engine
 
 from bothost.role import CommandResult
 from roles.bot.stop_path import stop_path_check, stop_path_in_force
@@ -55,31 +55,13 @@ def test_the_script_reads_the_config_and_docker_without_printing_secrets(tmp_pat
             }
         )
     )
-    docker = tmp_path / "docker"
-    docker.write_text(
-        "#!/bin/sh\necho '"
-        + json.dumps(
-            [
-                {
-                    "Config": {
-                        "Env": ["FT_APP_ENV=bothost", "FREQTRADE__BOT_NAME=x", "PATH=/bin"],
-                        "StopTimeout": 90,
-                    }
-                }
-            ]
-        )
-        + "'\n"
-    )
-    docker.chmod(0o755)
+    engine = tmp_path / "docker.sock"
+    env = ["FT_APP_ENV=bothost", "FREQTRADE__BOT_NAME=x", "PATH=/bin"]
+    inspect = {"Config": {"Env": env, "StopTimeout": 90}}
     check = stop_path_check("bothost-bot", str(private), 90)
-    argv = [sys.executable, *check.command[1:]]
-    done = subprocess.run(
-        argv,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"},
-    )
+    argv = [sys.executable, *check.command[1:-3], str(engine), *check.command[-2:]]
+    with fake_engine(engine, {"/containers/bothost-bot/json": inspect}):
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
     assert "SENTINEL" not in done.stdout + done.stderr
     outcome = check.evaluate(CommandResult(done.returncode, done.stdout, done.stderr))
     assert outcome.passed, outcome.actual

@@ -5,17 +5,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socketserver
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+from fake_engine import fake_engine
 from role_specs import run
 from tools import require
 
@@ -54,40 +50,6 @@ def state(info: dict | None = None, bridge: dict | None = None, flags: dict | No
                        "bridge": {"Name": "bridge", "Options": BRIDGE if bridge is None else bridge},
                        "containers": [{"Id": i, "Names": [names[i]]} for i in flags or {}],
                        "no_new_privs": flags or {}})
-
-
-class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-    """A threaded HTTP server on a unix socket."""
-
-    daemon_threads = True
-
-
-@contextmanager
-def fake_engine(socket_path: Path, routes: dict[str, object]) -> Iterator[None]:
-    """A Docker Engine API stand-in on a unix socket: GET path -> JSON body, anything else 404."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            """Answer from the routes."""
-            found = self.path in routes
-            body = json.dumps(routes[self.path] if found else {"message": "page not found"}).encode()
-            self.send_response(200 if found else 404)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            """Keep test output quiet."""
-
-    server = _Server(str(socket_path), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_daemon_json_is_the_settings() -> None:

@@ -199,18 +199,25 @@ def test_batch_output_survives_any_text() -> None:
 
 
 def test_batch_imports_nothing_that_pulls_in_re_or_enum() -> None:
-    """Every in-process fact of the example stack's checks runs in the batch without importing the modules
-    that cost a third of a second each under emulation (json, subprocess, socket and their re and enum)."""
+    """Every in-process fact of the example stack's checks and of a Freqtrade bot's runs in the batch without
+    importing the modules that cost a third of a second each under emulation (json, subprocess, socket and
+    their re and enum)."""
     from pathlib import Path
+
+    from role_specs import make_spec
 
     from bothost.cli.options import load_spec
     from bothost.role import RenderContext
     from bothost.userdata import role_checks
+    from roles.bot import BotRole
 
     spec = load_spec(Path(__file__).resolve().parents[1] / "Pulumi.example.yaml")
-    checks = role_checks(spec, RenderContext())
+    bot = make_spec(bot={"preset": "freqtrade"}, botSecrets={"apiPassword": "p", "configPassword": "c"})
+    checks = role_checks(spec, RenderContext()) + BotRole().checks(BotRole().settings(bot, RenderContext()))
     inline = [c.command for c in checks if c.command and c.command[0] == "python3"]
-    assert len(inline) >= 8
+    assert len(inline) >= 12 and {"bot-16", "bot-17", "bot-18", "bot-19"} <= {
+        c.id for c in checks if c.command in inline}
+    assert all(c[:3] == ("python3", "-S", "-c") for c in inline)  # python_fact(): no site, run in the batch
     traced = ["python3", "-S", "-X", "importtime", "-c", batch_argv()[3], "60"]
     remote = LocalRemote()
     stdin = marshal.dumps([list(c) for c in dict.fromkeys(inline)], 4)

@@ -8,9 +8,9 @@ health command first passed (missing when it did not pass within the limit, or t
 
 from __future__ import annotations
 
+from bothost.facts.docker import DOCKER_SOCKET
 from bothost.host import Host
 from roles.bot.settings import BotSettings
-from roles.docker import DOCKER_SOCKET
 
 # argv: swap SOCKET GRACE NEW HEALTH_CMD LIMIT HEALTH_TIMEOUT OLD...  (stdlib only; started with python3 -S)
 SWAP_PROGRAM = r"""

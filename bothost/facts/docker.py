@@ -8,7 +8,47 @@ import re
 from dataclasses import dataclass, field
 
 from bothost.errors import RemoteError
+from bothost.facts import HOST_JSON, python_fact
 from bothost.role import CommandResult
+
+DOCKER_SOCKET = "/var/run/docker.sock"
+
+# Host-side code: GET a path of the Docker Engine API on its unix socket (plain HTTP/1.0; `_socket`, since
+# `socket` imports re and enum), as (HTTP status, body text); OSError when dockerd cannot be reached.
+ENGINE_GET = r"""
+import _socket, sys
+def engine_get(socket_path, path):
+    connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    try:
+        connection.settimeout(30)
+        connection.connect(socket_path)
+        connection.sendall(("GET %s HTTP/1.0\r\nHost: docker\r\n\r\n" % path).encode())
+        chunks = [connection.recv(65536)]
+        while chunks[-1]:
+            chunks.append(connection.recv(65536))
+    finally:
+        connection.close()
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    status = head.split(b" ", 2)[1:2] or [b"?"]
+    return status[0].decode(errors="replace"), body.decode(errors="replace").strip()
+"""
+
+# Runs on the host: what `docker container inspect NAME` prints (a list of one object), read from the Engine
+# API; for a missing container, its error and exit status 1, as the CLI does.
+CONTAINER_INSPECT = HOST_JSON + ENGINE_GET + r"""
+socket_path, name = sys.argv[1], sys.argv[2]
+try:
+    status, body = engine_get(socket_path, "/containers/%s/json" % name)
+except OSError as error:  # its class only: "No such file" would read as "no such container"
+    sys.exit("Cannot connect to the Docker daemon at unix://%s (%s)" % (socket_path, type(error).__name__))
+if status != "200":
+    try:
+        message = loads(body).get("message")
+    except (ValueError, AttributeError):
+        message = None
+    sys.exit("Error response from daemon: %s" % (message or "HTTP %s %s" % (status, body[:200])))
+print("[%s]" % body)
+"""
 
 
 @dataclass(frozen=True)
@@ -39,8 +79,8 @@ class ImageFact:
 
 
 def inspect_container_argv(name: str) -> list[str]:
-    """Read one container's state."""
-    return ["docker", "container", "inspect", name]
+    """Read one container's state (as `docker container inspect` prints it, from the Engine API)."""
+    return list(python_fact(CONTAINER_INSPECT, DOCKER_SOCKET, name))
 
 
 def inspect_image_argv(ref: str) -> list[str]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bothost.facts.docker import inspect_container_argv
+from bothost.facts import HOST_JSON, python_fact
+from bothost.facts.docker import DOCKER_SOCKET, ENGINE_GET, inspect_container_argv
 from bothost.role import Check, CommandResult, Outcome
 from roles.bot.identity import (
     BOT_IDENTITY_SCRIPT,
@@ -36,36 +37,38 @@ from roles.bot.stop_path import stop_path_check
 
 # Runs on the host as root: counts secret values found in `docker inspect` or any process's command line,
 # printing only counts. A value is a whole raw secret file, or a JSON string leaf of >= 12 characters.
-NO_SECRET_SCRIPT = r"""
-import json, os, subprocess, sys
+NO_SECRET_SCRIPT = HOST_JSON + ENGINE_GET + r"""
+import os
 def strings(item):
     if isinstance(item, dict):
         return [s for v in item.values() for s in strings(v)]
     if isinstance(item, list):
         return [s for v in item for s in strings(v)]
     return [item] if isinstance(item, str) else []
-name, folder = sys.argv[1], sys.argv[2]
+socket_path, name, folder = sys.argv[1:4]
 values = set()
 for entry in sorted(os.listdir(folder)):
-    text = open(os.path.join(folder, entry), encoding="utf-8", errors="replace").read().strip()
+    with open(os.path.join(folder, entry), encoding="utf-8", errors="replace") as f:
+        text = f.read().strip()
     try:
-        data = json.loads(text)
+        data = loads(text)
     except ValueError:
         data = None
     if isinstance(data, (dict, list)):
         values.update(v for v in strings(data) if len(v) >= 12)
     elif len(text) >= 8:
         values.add(text)
-shown = subprocess.run(["docker", "container", "inspect", name], capture_output=True, text=True).stdout
-haystack = "\n".join(strings(json.loads(shown or "[]")))
+status, shown = engine_get(socket_path, "/containers/%s/json" % name)
+haystack = "\n".join(strings(loads(shown))) if status == "200" else ""
 for pid in filter(str.isdigit, os.listdir("/proc")):
     if int(pid) != os.getpid():
         try:
-            haystack += "\n" + open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                haystack += "\n" + f.read().decode(errors="replace")
         except OSError:
             pass
 found = sum(1 for v in values if v in haystack)
-print(f"{found} of {len(values)} secret values found in docker inspect or command lines")
+print("%d of %d secret values found in docker inspect or command lines" % (found, len(values)))
 """
 
 
@@ -205,7 +208,7 @@ def bot_checks(s: BotSettings) -> list[Check]:
             "No secret in docker inspect or command lines",
             "Env, labels and argv are readable by more people and tools than a 0400 file.",
             "0 secret values found",
-            ("python3", "-c", NO_SECRET_SCRIPT, s.container, s.secrets_dir),
+            python_fact(NO_SECRET_SCRIPT, DOCKER_SOCKET, s.container, s.secrets_dir),
             no_secret_found,
         ),
         *stop_path_checks(s),
@@ -214,7 +217,7 @@ def bot_checks(s: BotSettings) -> list[Check]:
             "The bot's uid and gid belong to no host account (CIS 2.9's compensation, 4.1)",
             "An escape from the container, or a file the bot writes, is not one step from the admin's sudo.",
             user_expected if s.runs_as_root else f"{s.file_owner}, no account",
-            ("python3", "-c", BOT_IDENTITY_SCRIPT, s.container),
+            python_fact(BOT_IDENTITY_SCRIPT, DOCKER_SOCKET, s.container),
             uid_is_no_account(s.user),
         ),
         _check(
@@ -222,7 +225,7 @@ def bot_checks(s: BotSettings) -> list[Check]:
             f"Data directory under {DATA_ROOT}, owned by the bot, never a symlink (CIS 5.6)",
             "The bot owns its own state and nothing else: not /etc, a home or a log directory.",
             f"{DATA_ROOT} root 0755; {s.data_dir} a directory owned by {s.file_owner}",
-            ("python3", "-c", DATA_DIR_SCRIPT, DATA_ROOT, s.data_dir),
+            python_fact(DATA_DIR_SCRIPT, DATA_ROOT, s.data_dir),
             data_dir_owned(DATA_ROOT, s.data_dir, s.file_owner),
         ),
         _check(

@@ -3,22 +3,24 @@ container shares no namespace, device or mount propagation with the host (bot-17
 
 from __future__ import annotations
 
+from bothost.facts import HOST_JSON
+from bothost.facts.docker import ENGINE_GET
 from bothost.role import CommandResult, Outcome
 from roles.bot.parsers import inspected
 from roles.expect import Parser, json_object
 
 # Runs on the host as root: the uid and gid the container's main process really has (the kernel's view,
 # not the image's), and the host account and group that own those ids, if any.
-BOT_IDENTITY_SCRIPT = r"""
-import grp, json, pwd, subprocess, sys
-shown = subprocess.run(["docker", "container", "inspect", "--format", "{{.State.Pid}}", sys.argv[1]],
-                       capture_output=True, text=True)
-pid = shown.stdout.strip()
-if shown.returncode or not pid.isdigit() or pid == "0":
-    sys.exit(f"{sys.argv[1]} is not running: {shown.stderr.strip()[:200]}")
+BOT_IDENTITY_SCRIPT = HOST_JSON + ENGINE_GET + r"""
+import grp, pwd
+socket_path, name = sys.argv[1:3]
+status, shown = engine_get(socket_path, "/containers/%s/json" % name)
+pid = (loads(shown).get("State") or {}).get("Pid") if status == "200" else None
+if not pid:
+    sys.exit("%s is not running: HTTP %s %s" % (name, status, shown[:200]))
 ids = {}
-with open(f"/proc/{pid}/status") as status:
-    for line in status:
+with open("/proc/%d/status" % pid) as status_file:
+    for line in status_file:
         if line.startswith(("Uid:", "Gid:")):
             ids[line[0]] = [int(v) for v in line.split()[1:]]
 def account(uid):
@@ -34,14 +36,14 @@ def group(gid):
         return None
     return [entry.gr_name, entry.gr_mem]
 uids, gids = ids["U"], ids["G"]
-json.dump({"uids": uids, "gids": gids, "accounts": [account(u) for u in sorted(set(uids))],
-           "groups": [group(g) for g in sorted(set(gids))]}, sys.stdout)
+print(dumps({"uids": uids, "gids": gids, "accounts": [account(u) for u in sorted(set(uids))],
+             "groups": [group(g) for g in sorted(set(gids))]}))
 """
 
 # Runs on the host as root: what the data directory and bothost's data root really are (lstat: a symlink
 # shows as one), and where the data path resolves to.
-DATA_DIR_SCRIPT = r"""
-import json, os, stat, sys
+DATA_DIR_SCRIPT = HOST_JSON + r"""
+import os, stat, sys
 root, data = sys.argv[1], sys.argv[2]
 def seen(path):
     try:
@@ -50,7 +52,7 @@ def seen(path):
         return str(error)
     kind = "dir" if stat.S_ISDIR(st.st_mode) else "symlink" if stat.S_ISLNK(st.st_mode) else "other"
     return [kind, st.st_uid, st.st_gid, oct(st.st_mode & 0o7777)]
-json.dump({"root": seen(root), "data": seen(data), "resolved": os.path.realpath(data)}, sys.stdout)
+print(dumps({"root": seen(root), "data": seen(data), "resolved": os.path.realpath(data)}))
 """
 
 

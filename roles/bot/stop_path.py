@@ -5,20 +5,22 @@ from __future__ import annotations
 import json
 
 from bothost.config.bot_values import freqtrade_protected
+from bothost.facts import HOST_JSON, python_fact
+from bothost.facts.docker import DOCKER_SOCKET, ENGINE_GET
 from bothost.role import Check, CommandResult, Outcome
 
 # Runs on the host as root. Prints only non-secret facts: two settings of bothost's private config (which
 # also holds the key), the FREQTRADE__* names in the container's env, and its stop signal and timeout.
-STOP_PATH_SCRIPT = r"""
-import json, subprocess, sys
-name, private = sys.argv[1], sys.argv[2]
+STOP_PATH_SCRIPT = HOST_JSON + ENGINE_GET + r"""
+socket_path, name, private = sys.argv[1:4]
 try:
-    config = json.load(open(private))
+    with open(private) as f:
+        config = loads(f.read())
 except (OSError, ValueError):
     config = {}
-shown = subprocess.run(["docker", "container", "inspect", name], capture_output=True, text=True).stdout
-container = (json.loads(shown or "[]") or [{}])[0].get("Config", {})
-print(json.dumps({
+status, shown = engine_get(socket_path, "/containers/%s/json" % name)
+container = (loads(shown).get("Config") if status == "200" else None) or {}
+print(dumps({
     "cancel_open_orders_on_exit": config.get("cancel_open_orders_on_exit"),
     "initial_state": config.get("initial_state"),
     "env": sorted(e.split("=", 1)[0] for e in container.get("Env") or [] if e.upper().startswith("FREQ")),
@@ -37,7 +39,7 @@ def stop_path_check(container: str, private_config: str, grace: int) -> Check:
         "private config sets cancel_open_orders_on_exit, no FREQTRADE__ env overrides it, and docker "
         "sends SIGTERM and waits the grace period before SIGKILL.",
         expected=f"cancel_open_orders_on_exit true, initial_state running, no override, SIGTERM, {grace}s",
-        command=("python3", "-c", STOP_PATH_SCRIPT, container, private_config),
+        command=python_fact(STOP_PATH_SCRIPT, DOCKER_SOCKET, container, private_config),
         evaluate=lambda result: stop_path_in_force(result, grace),
     )
 
