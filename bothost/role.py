@@ -62,6 +62,9 @@ class Check:
     command: tuple[str, ...] | None  # argv run on the host with sudo; None for a client-side probe
     evaluate: Callable[[CommandResult], Outcome]
     probe: str | None = None  # name of a client-side probe in bothost.verify.probes (when command is None)
+    # The command reads what an SSH login's session has (PAM's limits): only `bothost verify`, which logs
+    # in, can see it; the host's own drift check (a systemd service, no PAM session) skips it.
+    login_session: bool = False
 
 
 class Role(ABC):

@@ -20,7 +20,9 @@ TEST_UNIT = "bothost-watch-test.service"  # `bothost alert test`: one message pe
 STATUS_UNIT = "bothost-watch-status.service"
 STATUS_TIMER = "bothost-watch-status.timer"
 STOP_PATH = "bothost-watch-stop.path"  # starts the root helper the moment the watcher asks for a stop
-TRIGGERS = (STATUS_TIMER, STOP_PATH)  # what starts the root helper
+VERIFY_UNIT = "bothost-watch-verify.service"  # the roles' checks, run on the host for the drift alarm
+VERIFY_TIMER = "bothost-watch-verify.timer"
+TRIGGERS = (STATUS_TIMER, STOP_PATH, VERIFY_TIMER)  # what starts the root helpers
 ENABLED_UNITS = (UNIT, *TRIGGERS)  # enabled and active on a watched host (wat-02)
 UNIT_DIR = "/etc/systemd/system"
 SYSUSERS_PATH = "/etc/sysusers.d/bothost-watch.conf"
@@ -53,6 +55,11 @@ class WatchSettings:
     status_path: str = "/run/bothost-watch/status.json"  # written by the root timer, read by the watcher
     status_script: str = "/usr/local/sbin/bothost-watch-status"
     status_seconds: int = 60  # the root helper's pace: bot state and stop requests within a minute
+    # The drift check: every role's host-side check, run on the host as root this often (`bothost verify`'s
+    # checks minus the two that need a login from outside); a failed one is an alarm.
+    verify_seconds: int = 900
+    verify_code_path: str = "/usr/local/lib/bothost/verify.pyz"  # root-owned, shipped by deploy
+    checks_spec: str = ""  # the stack spec the checks come from, secrets redacted (bothost/verify/onhost.py)
     memory_max: str = "128M"  # a tick peaks at 37 MB (bench/watch_tick.py); a leak is cut off early
     cpu_quota: str = "20%"  # one poll a minute needs far less; a busy loop cannot starve the bot
     tasks_max: int = 16  # the watcher plus a journalctl child; a fork bomb stops here
@@ -67,6 +74,16 @@ class WatchSettings:
     def stop_request_path(self) -> str:
         """The watcher's stop request: only its presence counts; the root helper acts on it and removes it."""
         return f"{self.state_dir}/stop-request"
+
+    @property
+    def verify_spec_path(self) -> str:
+        """The redacted stack spec the host's drift check reads (root 0600)."""
+        return f"{self.config_dir}/verify-spec"
+
+    @property
+    def verify_report_path(self) -> str:
+        """The drift check's verdicts, next to the status file; read by the watcher."""
+        return self.status_path.rsplit("/", 1)[0] + "/verify.json"
 
     @property
     def secrets_path(self) -> str:
@@ -87,6 +104,8 @@ class WatchSettings:
             "memory_percent": self.memory_percent,
             "disk_paths": ["/", "/var/lib/docker"],
             "status_path": self.status_path,
+            "verify_path": self.verify_report_path,
+            "verify_stale_s": 2 * self.verify_seconds + 600,  # one missed run, and the slowest run's time
             "stop_request": self.stop_request_path,
             "exchange": {"name": self.exchange, "api_base": self.api_base} if self.exchange else None,
             "bot": {"api_url": self.bot_api_url, "api_user": self.bot_api_user} if self.bot_api_url else {},
@@ -146,7 +165,7 @@ class WatchRole(Role):
             return []
         units = {unit: {"UnitFileState": "enabled", "ActiveState": "active"} for unit in ENABLED_UNITS}
         private = {s.state_dir: ("0700", s.user), s.config_dir: ("0700", "root"),
-                   s.secrets_path: ("0400", "root")}
+                   s.secrets_path: ("0400", "root"), s.verify_spec_path: ("0600", "root")}
         return [
             Check(id="wat-01", title="The watcher has a system account of its own",
                   rationale="Not the bot's uid nor the admin's: a bug in one cannot act as the other; only "
@@ -186,6 +205,8 @@ def unit_files(s: WatchSettings) -> tuple[FileChange, ...]:
         FileChange(f"{UNIT_DIR}/{STATUS_TIMER}", render("watch/bothost-watch-status.timer.j2", s=s)),
         FileChange(f"{UNIT_DIR}/{STOP_PATH}",
                    render("watch/bothost-watch-stop.path.j2", s=s, status_unit=STATUS_UNIT)),
+        FileChange(f"{UNIT_DIR}/{VERIFY_UNIT}", render("watch/bothost-watch-verify.service.j2", s=s)),
+        FileChange(f"{UNIT_DIR}/{VERIFY_TIMER}", render("watch/bothost-watch-verify.timer.j2", s=s)),
         FileChange(s.status_script, (TEMPLATE_DIR / "watch/bothost-watch-status.py").read_text(),
                    mode="0755"),
     )

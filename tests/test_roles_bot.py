@@ -64,6 +64,7 @@ def hardened(s) -> dict:
             "UsernsMode": "",
             "CgroupParent": "",
             "Devices": [],
+            "Ulimits": [{"Name": "core", "Hard": 0, "Soft": 0}],
         },
         "Mounts": [
             {"Type": "bind", "Destination": "/run/secrets", "Source": s.secrets_dir, "RW": False,
@@ -131,6 +132,8 @@ def set_path(data: dict, path: str, value: object) -> dict:
         ("HostConfig.UsernsMode", "host", "bot-20"),
         ("HostConfig.CgroupParent", "/system.slice", "bot-20"),
         ("HostConfig.Devices", [{"PathOnHost": "/dev/sda", "PathInContainer": "/dev/sda"}], "bot-20"),
+        ("HostConfig.Ulimits", None, "bot-21"),
+        ("HostConfig.Ulimits", [{"Name": "core", "Hard": -1, "Soft": 0}], "bot-21"),
         ("Mounts", [{"Destination": "/run/secrets", "Source": "/x", "RW": True}], "bot-14"),
         (
             "Mounts",
@@ -261,4 +264,4 @@ def test_first_boot_prepares_directories_without_secrets() -> None:
     assert ["install", "-d", "-m", "0750", "-o", "10000", "-g", "10000", "/srv/bothost/data"] in commands
     assert "tg-secret-value" not in json.dumps(document)
     ids = [c.id for c in role_checks(spec, RenderContext()) if c.id.startswith("bot-")]
-    assert ids == [f"bot-{n:02d}" for n in (*range(1, 17), 18, 19, 20)]  # bot-17 is freqtrade's
+    assert ids == [f"bot-{n:02d}" for n in (*range(1, 17), 18, 19, 20, 21)]  # bot-17 is freqtrade's

@@ -165,7 +165,8 @@ def test_own_account_missing_user() -> None:
 
 def test_private_files_parser() -> None:
     s = settings()
-    real = f"{s.state_dir} 700 bothost-watch\n{s.config_dir} 700 root\n{s.secrets_path} 400 root\n"
+    real = (f"{s.state_dir} 700 bothost-watch\n{s.config_dir} 700 root\n{s.secrets_path} 400 root\n"
+            f"{s.verify_spec_path} 600 root\n")
     assert check(s, "wat-04").evaluate(ok(real)).passed
     loose = real.replace(f"{s.secrets_path} 400 root", f"{s.secrets_path} 644 root")
     outcome = check(s, "wat-04").evaluate(ok(loose))

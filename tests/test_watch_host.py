@@ -145,3 +145,20 @@ def test_a_first_start_reads_back_the_logins_it_was_starting_through(monkeypatch
     # Under the rehearsal VM's emulation the watcher's Python took a minute to start; a login in that minute
     # came before its first tick and was missed when reading began at the first tick.
     assert asked == [(None, 1_000_000 - FIRST_LOOKBACK_S)] * 2
+
+
+def test_drift_alarms_one_per_failed_check_and_when_stale() -> None:
+    """The host's own verify report: each failed check alarms with its result (the same result once: its key
+    repeats), a changed result alarms again, a report older than the limit says the timer stopped."""
+    failed = {"id": "ssh-01", "title": "Key-only authentication", "expected": "passwordauthentication=no",
+              "actual": "passwordauthentication=yes"}
+    report = {"written_s": 1000, "checked": 86, "skipped": ["ssh-13", "ssh-14"], "failed": [failed]}
+    alarms = hostalarms.drift_alarms(report, 1100, 2400)
+    assert [a.kind for a in alarms] == ["control-drift"]
+    assert "ssh-01" in alarms[0].text and "passwordauthentication=yes" in alarms[0].text
+    assert alarms[0].key == hostalarms.drift_alarms(report, 1500, 2400)[0].key
+    other = {**report, "failed": [{**failed, "actual": "kbdinteractiveauthentication=yes"}]}
+    assert hostalarms.drift_alarms(other, 1100, 2400)[0].key != alarms[0].key
+    assert hostalarms.drift_alarms({**report, "failed": []}, 1100, 2400) == []
+    stale = hostalarms.drift_alarms(report, 1000 + 2401, 2400)
+    assert [a.kind for a in stale] == ["verify-stale"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bothost.config.exchange import resolve_credentials
 from bothost.config.raw import Encrypted
@@ -15,7 +15,7 @@ from bothost.deploy.ops import bot_secret_key
 from bothost.errors import BothostError
 from bothost.facts.files import parse_sha256sum_paths, parse_stat, sha256_argv, stat_argv
 from bothost.host import Host, audit_line
-from bothost.keyaudit.bundle import watch_bundle
+from bothost.keyaudit.bundle import verify_bundle, watch_bundle
 from bothost.progress import Report
 from bothost.role import from_wire
 from bothost.secret import Secret
@@ -64,6 +64,8 @@ def wanted_files(s: WatchSettings, secrets: Secret) -> list[WatchFile]:
     return [
         *units,
         WatchFile(s.code_path, watch_bundle()),
+        WatchFile(s.verify_code_path, verify_bundle()),
+        WatchFile(s.verify_spec_path, s.checks_spec.encode(), "0600"),
         WatchFile(s.config_path, (json.dumps(s.config(), indent=2, sort_keys=True) + "\n").encode(), "0600"),
         WatchFile(s.secrets_path, secrets, "0400"),
     ]
@@ -110,14 +112,16 @@ def _converge(host: Host, s: WatchSettings, secrets: Secret, note: Report) -> li
 
 
 def watch_settings(spec: object) -> WatchSettings:
-    """The watcher's settings from a StackSpec (the same object roles/watch verifies)."""
+    """The watcher's settings from a StackSpec (the same object roles/watch verifies), with the redacted
+    spec its drift check reads the roles' checks from."""
     from bothost.role import RenderContext
+    from bothost.verify.onhost import encode_spec
     from roles.watch import WatchRole
 
     settings = WatchRole().settings(spec, RenderContext())
     if settings is None:
         raise BothostError("bothost:watch is not set: there is no watcher (see README, Watch)")
-    return settings
+    return replace(settings, checks_spec=encode_spec(spec))
 
 
 def settings_from(data: dict) -> WatchSettings:

@@ -144,6 +144,25 @@ def status_alarms(status: dict, previous: dict | None, now_s: int, stale_s: int)
     return alarms
 
 
+def drift_alarms(report: dict, now_s: int, stale_s: int) -> list[Alarm]:
+    """The host's own verify (a root timer runs the roles' checks): an alarm per failed check, once per
+    distinct result; one when the report is stale (its timer stopped, or a run hangs)."""
+    written = report.get("written_s", 0)
+    if now_s - written > stale_s:
+        return [Alarm("verify-stale", f"verify-stale:{written}",
+                      f"the host's own verify last ran {now_s - written} s ago: its timer is not running")]
+    alarms = []
+    for failed in report.get("failed") or []:
+        if not isinstance(failed, dict):
+            continue
+        check, actual = failed.get("id", "?"), str(failed.get("actual", ""))[:300]
+        alarms.append(Alarm(
+            "control-drift", f"control-drift:{check}:{actual}",
+            f"control {check} failed on the host: {failed.get('title', '')}: {actual} (expected "
+            f"{str(failed.get('expected', ''))[:200]}); run `bothost verify`, then see RUNBOOK.md"))
+    return alarms
+
+
 def read_journal(cursor: str | None, since_s: int) -> str:
     """sshd's new journal lines (the watcher's user is in systemd-journal); empty when journalctl fails."""
     done = subprocess.run(

@@ -76,6 +76,9 @@ class HostWatch:
                 status, self.state.get("status"), now_s, 3 * 60 + 2 * self.poll
             )
             self.state["status"] = status
+        report = hostalarms.read_status(self.config.get("verify_path", ""))
+        if report is not None:  # none before the first run after a boot: the timer's own start is wat-02's
+            alarms += hostalarms.drift_alarms(report, now_s, int(self.config["verify_stale_s"]))
         return alarms
 
     @property

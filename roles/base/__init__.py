@@ -162,9 +162,10 @@ class BaseRole(Role):
                   expected="the configured notice in " + ", ".join(ISSUE_PATHS),
                   command=("cat", *ISSUE_PATHS), evaluate=expect_equal(f"{s.issue}\n{s.issue}")),
             Check(id="base-09", title="No core dumps",
-                  rationale="A core file of the bot would hold its exchange keys in plain text.",
+                  rationale="A core file of what an admin runs (deploy, the key audit) would hold the keys "
+                            "it handled in plain text; the bot's own limit is bot-21.",
                   expected=f"hard core limit {s.core_limit}", command=core_limit_argv(),
-                  evaluate=expect_equal(str(s.core_limit))),
+                  evaluate=expect_equal(str(s.core_limit)), login_session=True),
             Check(id="base-10", title="Strict default umask and password hashing",
                   rationale="New files are not world-readable; a password, if ever set, is slow to crack.",
                   expected=describe(s.login_defs()), command=("cat", LOGIN_DEFS),

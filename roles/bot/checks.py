@@ -72,6 +72,9 @@ print("%d of %d secret values found in docker inspect or command lines" % (found
 """
 
 
+NO_CORE = {"Name": "core", "Soft": 0, "Hard": 0}  # `--ulimit core=0` as docker inspect shows it
+
+
 def bot_checks(s: BotSettings) -> list[Check]:
     """Every check of the running bot: its state, confinement and secrets, as the settings say."""
     inspect = tuple(inspect_container_argv(s.container))
@@ -235,6 +238,15 @@ def bot_checks(s: BotSettings) -> list[Check]:
             "private namespaces, no devices, no propagation",
             inspect,
             isolated,
+        ),
+        _check(
+            "bot-21",
+            "No core dumps of the bot",
+            "A core file of the bot would hold its exchange keys in plain text; dockerd, a service, gives "
+            "its containers no core limit (the login limit of base-09 does not reach them).",
+            "core 0/0",
+            inspect,
+            inspect_field(host, "Ulimits", lambda v: isinstance(v, list) and NO_CORE in v),
         ),
     ]
 

@@ -1,4 +1,4 @@
-"""The bot's docker argument lists, built from BotSettings: the flags checks bot-02..14 prove."""
+"""The bot's docker argument lists, built from BotSettings: the flags checks bot-02..14 and bot-21 prove."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ def run_flags(s: BotSettings) -> list[str]:
         "no-new-privileges",
         "--pids-limit",
         str(s.pids_limit),
+        "--ulimit",
+        "core=0",  # no core file: the bot's memory holds its exchange keys (dockerd itself runs unlimited)
         "--memory",
         str(s.memory_bytes),
         "--memory-swap",

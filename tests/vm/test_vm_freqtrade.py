@@ -1,7 +1,8 @@
 """The real Freqtrade on the rehearsal VM under the freqtrade preset, trading on a fake Binance here.
 
 From an empty data dir with its shipped files (bot.files): healthy, an open order on the fake exchange; the
-bot role's checks pass; the secrets are nowhere else on the host; a stopped trading loop turns the container
+bot role's checks pass; the secrets are nowhere else on the host; the watcher reads the bot's book from its
+real API and alarms only on a balance no bot order explains; a stopped trading loop turns the container
 unhealthy; `bothost stop` makes it cancel its open order within the grace period (no SIGKILL).
 """
 
@@ -113,6 +114,58 @@ def wait_health(remote, wanted: str, timeout: float) -> str:
         time.sleep(3)
 
 
+def watch_real_freqtrade(vm, remote, fake: BinanceSpot, base: str) -> None:
+    """The watcher reads the real Freqtrade's API (its open trade, orders and whitelist) and the fake
+    Binance's balances: quiet while the bot trades, quiet when BTC moves (the bot's open BTC/USDT order
+    explains it: only a book read from the real API's bodies knows that), an alarm when SYS moves (no bot
+    order can)."""
+    import yaml
+    from fakes.watch_channels import FakeChannel
+    from watch_world import POLL, ROOT, remove_watcher
+
+    from bothost.config import parse_spec
+    from bothost.deploy.watch import converge_watch, watch_secrets, watch_settings
+
+    hook = FakeChannel()
+    hook_port = hook.base.rsplit(":", 1)[1]
+    config = yaml.safe_load((ROOT / "Pulumi.example.yaml").read_text())["config"]
+    config.update({
+        "bothost:bot": {"preset": "freqtrade", "image": "x", "stopGracePeriod": GRACE},
+        "bothost:botSecrets": {"apiPassword": API_PASSWORD},
+        "bothost:exchange": "binance", "bothost:exchangeApiBase": base, "bothost:allowLocalApiBase": True,
+        "bothost:exchangeApiKey": KEY, "bothost:exchangeApiSecret": SECRET,
+        "bothost:watch": {"channels": ["webhook"], "pollSeconds": POLL, "heartbeat": False},
+        "bothost:watchSecrets": {"webhookUrl": f"http://{vm.host_gateway}:{hook_port}/hook"},
+    })
+    spec = parse_spec(config, stack="vm")
+    settings = watch_settings(spec)
+    try:
+        converge_watch(remote, settings, watch_secrets(spec, lambda value, _key: value), note=log)
+        time.sleep(4 * POLL)  # the first poll's balances are the baseline; three more see the bot trading
+        assert not trade_alarms(hook), hook.texts()
+        with fake._lock:
+            # as if the bot's open order filled a little
+            fake.balances["BTC"] = f"{float(fake.balances['BTC']) + 0.001:.8f}"
+        time.sleep(3 * POLL)
+        assert not trade_alarms(hook), hook.texts()
+        with fake._lock:
+            fake.balances["SYS"] = "50000.00000000"  # the 3Commas pattern: a thin coin the bot never trades
+        deadline = time.monotonic() + 4 * POLL + 60
+        while not [t for t in hook.texts() if "SYS balance" in t] and time.monotonic() < deadline:
+            time.sleep(2)
+        alarms = [t for t in hook.texts() if "binance:" in t]
+        log(f"watcher messages: {hook.texts()}")
+        assert alarms and all("SYS balance" in t and "does not trade" in t for t in alarms), hook.texts()
+    finally:
+        remove_watcher(remote, settings)
+        hook.close()
+
+
+def trade_alarms(hook) -> list[str]:
+    """The webhook's messages about trades or the bot's book (not logins, not the host)."""
+    return [t for t in hook.texts() if "binance:" in t or "cannot read the bot" in t]
+
+
 def test_real_freqtrade_trades_and_cancels_on_stop(vm, archive, tmp_path: Path) -> None:
     fake = BinanceSpot(KEY, SECRET)
     base = f"http://{vm.host_gateway}:{fake.port(fake.door(HOST_IP))}"
@@ -151,6 +204,8 @@ def test_real_freqtrade_trades_and_cancels_on_stop(vm, archive, tmp_path: Path) 
                 log(f"secret search: {hits}")
                 assert hits.pop("positive control") == 1, "the search itself must find the secret file"
                 assert hits == dict.fromkeys(hits, 0)
+
+            watch_real_freqtrade(vm, remote, fake, base)
 
             # A stopped trading loop (its API thread still answers /ping) turns the container unhealthy;
             # stopping it cancels the open order (the preset's cancel_open_orders_on_exit); /start trades.

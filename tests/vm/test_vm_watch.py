@@ -28,10 +28,11 @@ from bothost.deploy.ops import remove, status
 from bothost.deploy.watch import converge_watch
 from bothost.facts.docker import inspect_container_argv, parse_container
 from bothost.rehearsal.demo_image import write_demo_image
-from roles.watch import TEST_UNIT, UNIT, WatchRole
+from roles.watch import TEST_UNIT, UNIT, VERIFY_UNIT, WatchRole
 
 pytestmark = pytest.mark.vm
 T = TypeVar("T")
+BREAK_SSH = "/etc/ssh/sshd_config.d/00-drift-test.conf"  # read before bothost's 01-: its value wins
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +90,37 @@ def test_alert_test_unit_sends_one_message(vm, installed: Installed) -> None:
     with vm.remote() as remote:
         remote.check(["systemctl", "start", TEST_UNIT], timeout=90)
     assert any("test message" in text for text in installed.texts()[before:]), installed.texts()[before:]
+
+
+def test_a_broken_control_alarms_within_one_verify_interval(vm, installed: Installed) -> None:
+    """The host's own verify (a root timer, every VERIFY_SECONDS here) is green on the untouched host; then a
+    drop-in that turns password login back on makes ssh-01 fail there and alarm at the webhook."""
+    s = installed.settings
+    with vm.remote() as remote:
+        report = poll(lambda: verify_report(remote, s.verify_report_path), bool,
+                      time.monotonic() + s.verify_seconds + 300)
+        run = remote.run(["journalctl", "--no-pager", "-o", "cat", "-u", VERIFY_UNIT]).stdout
+    print(f"--- the drift check's journal\n{run[-1500:]}", file=sys.stderr)
+    assert report, "the drift check wrote no report"
+    assert report["failed"] == [] and report["skipped"] == ["base-09", "ssh-13", "ssh-14"], report
+    assert report["checked"] >= 60, report
+    with vm.remote() as remote:
+        remote.write_file(BREAK_SSH, b"PasswordAuthentication yes\n", mode="0600", owner="0:0")
+        started = time.monotonic()
+        try:
+            alarm = installed.wait_for("control ssh-01 failed", timeout=s.verify_seconds + 300)
+            print(f"broken control to alarm: {time.monotonic() - started:.0f} s "
+                  f"(drift check every {s.verify_seconds} s, watcher poll {POLL} s)", file=sys.stderr)
+        finally:
+            remote.check(["rm", "-f", BREAK_SSH])
+    assert "passwordauthentication=yes" in alarm and "bothost verify" in alarm, alarm
+    assert_secret_free(installed.texts(), installed.secrets)
+
+
+def verify_report(remote: object, path: str) -> dict | None:
+    """The drift check's report on the VM, or None before its first run."""
+    done = remote.run(["cat", path])
+    return json.loads(done.stdout) if done.exit_status == 0 else None
 
 
 def test_the_watcher_is_back_after_a_reboot(vm, installed: Installed) -> None:

@@ -3,6 +3,7 @@ fake webhook on this machine (10.0.2.2 from the guest)."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -18,11 +19,22 @@ from keyaudit_keys import key_for, passphrase_for, secret_for
 
 from bothost.config import parse_spec
 from bothost.deploy.watch import watch_secrets, watch_settings
-from roles.watch import ENABLED_UNITS, STATUS_UNIT, SYSUSERS_PATH, TEST_UNIT, TRIGGERS, UNIT, UNIT_DIR
+from bothost.verify.onhost import encode_spec
+from roles.watch import (
+    ENABLED_UNITS,
+    STATUS_UNIT,
+    SYSUSERS_PATH,
+    TEST_UNIT,
+    TRIGGERS,
+    UNIT,
+    UNIT_DIR,
+    VERIFY_UNIT,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 HOOK_PATH = "/hook/WEBHOOK-PATH-SENTINEL-9a7f"
 POLL = 15
+VERIFY_SECONDS = 120  # the drift check's interval here (900 s by default), so a test can wait for it
 
 
 class Installed:
@@ -47,7 +59,11 @@ class Installed:
             "bothost:watchSecrets": {"webhookUrl": hook_url},
         })
         self.spec = parse_spec(config, stack="vm")
-        self.settings = watch_settings(self.spec)
+        # The drift check proves the VM as it was booted (the example stack) and its watcher: the fake OKX's
+        # port, which a real stack's user_data would open for egress, is not in this VM's firewall.
+        booted = dataclasses.replace(vm.spec, watch=self.spec.watch)
+        self.settings = dataclasses.replace(watch_settings(self.spec), verify_seconds=VERIFY_SECONDS,
+                                            checks_spec=encode_spec(booted))
         self.secrets = [key_for("okx"), secret_for("okx"), passphrase_for("okx"), HOOK_PATH]
         self.values = watch_secrets(self.spec, lambda value, _key: value)
 
@@ -72,10 +88,10 @@ class Installed:
 
 def remove_watcher(remote: object, s: object) -> None:
     """Take the watcher off the VM again (units, account, files), so later tests see the example host."""
-    units = (UNIT, TEST_UNIT, STATUS_UNIT, *TRIGGERS)
+    units = (UNIT, TEST_UNIT, STATUS_UNIT, VERIFY_UNIT, *TRIGGERS)
     remote.run(["systemctl", "disable", "--now", *ENABLED_UNITS])
     remote.run(["rm", "-rf", "--", *(f"{UNIT_DIR}/{u}" for u in units),
-                SYSUSERS_PATH, s.config_dir, s.code_path, s.status_script, s.state_dir,
+                SYSUSERS_PATH, s.config_dir, s.code_path, s.verify_code_path, s.status_script, s.state_dir,
                 s.status_path.rsplit("/", 1)[0]])
     remote.run(["systemctl", "daemon-reload"])
     remote.run(["userdel", s.user])
