@@ -21,7 +21,7 @@ from watch_world import POLL, Installed  # noqa: E402
 from bothost.deploy.watch import converge_watch  # noqa: E402
 from bothost.facts.system import key_values  # noqa: E402
 from bothost.rehearsal.session import new_run_dir, running  # noqa: E402
-from roles.watch import UNIT  # noqa: E402
+from roles.watch import UNIT, WatchSettings  # noqa: E402
 
 CGROUP = f"/sys/fs/cgroup/system.slice/{UNIT}"
 
@@ -39,7 +39,7 @@ def main() -> int:
     args = parser.parse_args()
     with example_stack() as (spec, image), running(spec, image, run_dir=new_run_dir()) as vm:
         vm.wait_for_cloud_init(io.StringIO())
-        world = Installed(vm)
+        world = Installed(vm, verify_seconds=WatchSettings.verify_seconds)  # the drift check at its default
         try:
             with vm.remote() as remote:
                 converge_watch(remote, world.settings, world.values)

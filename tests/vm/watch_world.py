@@ -40,7 +40,7 @@ VERIFY_SECONDS = 120  # the drift check's interval here (900 s by default), so a
 class Installed:
     """The watcher installed on the VM against a fake OKX and a fake webhook here."""
 
-    def __init__(self, vm: object) -> None:
+    def __init__(self, vm: object, verify_seconds: int = VERIFY_SECONDS) -> None:
         self.okx = WatchFake("okx", key_for("okx"), secret_for("okx"), passphrase_for("okx"))
         self.hook = FakeChannel()
         gateway = vm.host_gateway
@@ -62,7 +62,7 @@ class Installed:
         # The drift check proves the VM as it was booted (the example stack) and its watcher: the fake OKX's
         # port, which a real stack's user_data would open for egress, is not in this VM's firewall.
         booted = dataclasses.replace(vm.spec, watch=self.spec.watch)
-        self.settings = dataclasses.replace(watch_settings(self.spec), verify_seconds=VERIFY_SECONDS,
+        self.settings = dataclasses.replace(watch_settings(self.spec), verify_seconds=verify_seconds,
                                             checks_spec=encode_spec(booted))
         self.secrets = [key_for("okx"), secret_for("okx"), passphrase_for("okx"), HOOK_PATH]
         self.values = watch_secrets(self.spec, lambda value, _key: value)
