@@ -64,7 +64,6 @@ def hardened(s) -> dict:
             "UsernsMode": "",
             "CgroupParent": "",
             "Devices": [],
-            "Ulimits": [{"Name": "core", "Hard": 0, "Soft": 0}],
         },
         "Mounts": [
             {"Type": "bind", "Destination": "/run/secrets", "Source": s.secrets_dir, "RW": False,
@@ -132,8 +131,6 @@ def set_path(data: dict, path: str, value: object) -> dict:
         ("HostConfig.UsernsMode", "host", "bot-20"),
         ("HostConfig.CgroupParent", "/system.slice", "bot-20"),
         ("HostConfig.Devices", [{"PathOnHost": "/dev/sda", "PathInContainer": "/dev/sda"}], "bot-20"),
-        ("HostConfig.Ulimits", None, "bot-21"),
-        ("HostConfig.Ulimits", [{"Name": "core", "Hard": -1, "Soft": 0}], "bot-21"),
         ("Mounts", [{"Destination": "/run/secrets", "Source": "/x", "RW": True}], "bot-14"),
         (
             "Mounts",

@@ -47,6 +47,7 @@ ALWAYS = [
     ("--read-only", ""),
     ("--cap-drop", "ALL"),
     ("--security-opt", "no-new-privileges"),
+    ("--ulimit", "core=0"),
     ("--restart", "unless-stopped"),
     ("--log-driver", "journald"),
     ("--log-opt", "tag=bothost-bot"),

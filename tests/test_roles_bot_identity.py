@@ -68,6 +68,25 @@ def test_a_process_under_a_host_account_fails(tmp_path: Path) -> None:
     assert not bot17.evaluate(result).passed  # and it is not the configured uid either
 
 
+def test_the_core_limit_is_the_kernels_view_of_the_bots_process(tmp_path: Path) -> None:
+    """bot-21 reads /proc/PID/limits of the container's process: 0/0 passes, anything else fails."""
+    import resource
+    import subprocess as sp
+
+    no_core = sp.Popen(["sleep", "30"], preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_CORE, (0, 0)))
+    loose = sp.Popen(["sleep", "30"], preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_CORE, (0, 4096)))
+    try:
+        results = [identity_of(p.pid, tmp_path) for p in (no_core, loose)]
+    finally:
+        no_core.kill()
+        loose.kill()
+    _, bot21 = check("generic", "bot-21")
+    passed, failed = (bot21.evaluate(r) for r in results)
+    assert passed.passed and passed.actual == "core file size 0/0", passed
+    assert not failed.passed and failed.actual == "core file size 0/4096", failed
+    assert json.loads(results[1].stdout)["core"] == ["0", "4096"]
+
+
 def test_a_stopped_container_fails(tmp_path: Path) -> None:
     result = identity_of(0, tmp_path)
     assert result.exit_status != 0 and "not running" in result.stderr

@@ -12,6 +12,7 @@ from roles.bot.identity import (
     DATA_DIR_SCRIPT,
     data_dir_owned,
     isolated,
+    no_core_dumps,
     uid_is_no_account,
 )
 from roles.bot.parsers import (
@@ -72,12 +73,10 @@ print("%d of %d secret values found in docker inspect or command lines" % (found
 """
 
 
-NO_CORE = {"Name": "core", "Soft": 0, "Hard": 0}  # `--ulimit core=0` as docker inspect shows it
-
-
 def bot_checks(s: BotSettings) -> list[Check]:
     """Every check of the running bot: its state, confinement and secrets, as the settings say."""
     inspect = tuple(inspect_container_argv(s.container))
+    identity = python_fact(BOT_IDENTITY_SCRIPT, DOCKER_SOCKET, s.container)  # the kernel's view of it
     host = "HostConfig"
     user_expected = "root, reported: the hummingbot image needs it" if s.runs_as_root else f"{s.user}"
     ports = sorted(f"{ip}:{hp}->{cp}/tcp" for ip, hp, cp in s.published)
@@ -220,7 +219,7 @@ def bot_checks(s: BotSettings) -> list[Check]:
             "The bot's uid and gid belong to no host account (CIS 2.9's compensation, 4.1)",
             "An escape from the container, or a file the bot writes, is not one step from the admin's sudo.",
             user_expected if s.runs_as_root else f"{s.file_owner}, no account",
-            python_fact(BOT_IDENTITY_SCRIPT, DOCKER_SOCKET, s.container),
+            identity,
             uid_is_no_account(s.user),
         ),
         _check(
@@ -244,9 +243,9 @@ def bot_checks(s: BotSettings) -> list[Check]:
             "No core dumps of the bot",
             "A core file of the bot would hold its exchange keys in plain text; dockerd, a service, gives "
             "its containers no core limit (the login limit of base-09 does not reach them).",
-            "core 0/0",
-            inspect,
-            inspect_field(host, "Ulimits", lambda v: isinstance(v, list) and NO_CORE in v),
+            "core file size 0/0",
+            identity,
+            no_core_dumps,
         ),
     ]
 

@@ -10,7 +10,7 @@ from roles.bot.parsers import inspected
 from roles.expect import Parser, json_object
 
 # Runs on the host as root: the uid and gid the container's main process really has (the kernel's view,
-# not the image's), and the host account and group that own those ids, if any.
+# not the image's), the host account and group that own those ids, if any, and its core file size limit.
 BOT_IDENTITY_SCRIPT = HOST_JSON + ENGINE_GET + r"""
 import grp, pwd
 socket_path, name = sys.argv[1:3]
@@ -23,6 +23,8 @@ with open("/proc/%d/status" % pid) as status_file:
     for line in status_file:
         if line.startswith(("Uid:", "Gid:")):
             ids[line[0]] = [int(v) for v in line.split()[1:]]
+with open("/proc/%d/limits" % pid) as limits:  # "Max core file size  SOFT  HARD  bytes"
+    core = next((line.split()[4:6] for line in limits if line.startswith("Max core file size")), None)
 def account(uid):
     try:
         entry = pwd.getpwuid(uid)
@@ -37,7 +39,7 @@ def group(gid):
     return [entry.gr_name, entry.gr_mem]
 uids, gids = ids["U"], ids["G"]
 print(dumps({"uids": uids, "gids": gids, "accounts": [account(u) for u in sorted(set(uids))],
-             "groups": [group(g) for g in sorted(set(gids))]}))
+             "groups": [group(g) for g in sorted(set(gids))], "core": core}))
 """
 
 # Runs on the host as root: what the data directory and bothost's data root really are (lstat: a symlink
@@ -78,6 +80,16 @@ def uid_is_no_account(user: str | None) -> Parser:
         return Outcome(not accounts and not groups, actual)
 
     return evaluate
+
+
+def no_core_dumps(result: CommandResult) -> Outcome:
+    """Parser of BOT_IDENTITY_SCRIPT: the kernel's core file size limit of the bot's process is 0, soft and
+    hard (what `--ulimit core=0` asked for, as the process really has it)."""
+    seen, failure = json_object(result)
+    if failure:
+        return failure
+    core = seen.get("core")
+    return Outcome(core == ["0", "0"], f"core file size {'/'.join(core) if core else 'unknown'}")
 
 
 def data_dir_owned(root: str, data_dir: str, owner: str) -> Parser:
