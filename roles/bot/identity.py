@@ -1,5 +1,5 @@
-"""The bot on the host: its uid is no host account, its data lives under bothost's own root, and its
-container shares no namespace, device or mount propagation with the host (bot-17..19)."""
+"""The bot on the host: its uid is no host account, its data lives under bothost's own root, its container
+shares no namespace, device or mount propagation with the host, and its process dumps no core (bot-18..21)."""
 
 from __future__ import annotations
 
