@@ -56,7 +56,7 @@ class WatchSettings:
     status_script: str = "/usr/local/sbin/bothost-watch-status"
     status_seconds: int = 60  # the root helper's pace: bot state and stop requests within a minute
     # The drift check: every role's host-side check, run on the host as root this often (`bothost verify`'s
-    # checks minus the two that need a login from outside); a failed one is an alarm.
+    # checks minus those that need a login from outside); a failed one is an alarm (watch.verifyMinutes).
     verify_seconds: int = 900
     verify_code_path: str = "/usr/local/lib/bothost/verify.pyz"  # root-owned, shipped by deploy
     checks_spec: str = ""  # the stack spec the checks come from, secrets redacted (bothost/verify/onhost.py)
@@ -148,6 +148,7 @@ class WatchRole(Role):
             channels=w.channels, policy=w.policy, poll_seconds=w.poll_seconds, heartbeat=w.heartbeat,
             telegram_chat_id=w.telegram_chat_id, telegram_api=w.telegram_api, pairs=w.pairs,
             disk_percent=w.disk_percent, memory_percent=w.memory_percent,
+            verify_seconds=60 * w.verify_minutes,
             exchange=spec.exchange.exchange if spec.exchange else None,
             api_base=spec.exchange.api_base if spec.exchange else None,
             container=bot.container if bot else None, stop_grace=bot.stop_grace_period if bot else 90,

@@ -64,6 +64,7 @@ def test_unset_means_no_watcher_and_secure_values_stay_encrypted() -> None:
         ),
         ({"pairs": ["BTC USDT"]}, None, "bothost:watch.pairs", "not a pair"),
         ({"diskPercent": 100}, None, "bothost:watch.diskPercent", "from 50 to 99"),
+        ({"verifyMinutes": 1}, None, "bothost:watch.verifyMinutes", "from 5 to 1440"),
         ({"colour": "red"}, None, "bothost:watch.colour", "unknown watch field"),
         ({}, {"webhookUrl": HOOK}, f"{WATCH_SECRETS_KEY}.telegramToken", "telegram channel needs"),
         ({}, {**SECRETS, "password": "x"}, f"{WATCH_SECRETS_KEY}.password", "unknown watcher secret"),

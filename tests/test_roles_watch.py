@@ -56,6 +56,10 @@ def test_settings_follow_the_stack_and_the_bot() -> None:
     assert generic.bot_api_url is None and generic.container == "bothost-bot"
     assert settings(make_spec(watch=WATCH, watchSecrets=SECRETS)).container is None
     assert s.config()["stop_request"] == f"{s.state_dir}/stop-request"
+    assert s.verify_seconds == 900  # watch.verifyMinutes' default
+    hourly = settings(make_spec(watch={**WATCH, "verifyMinutes": 60}, watchSecrets=SECRETS))
+    timer = next(f.content for f in unit_files(hourly) if f.path.endswith("bothost-watch-verify.timer"))
+    assert "OnUnitActiveSec=3600s" in timer and hourly.config()["verify_stale_s"] == 2 * 3600 + 600
 
 
 def test_nothing_reaches_user_data_so_its_size_and_secrets_are_untouched() -> None:

@@ -35,6 +35,8 @@ WATCH_FIELDS = {
     "pairs": "Pairs the bot trades, e.g. [BTC/USDT], for bots the watcher cannot ask (generic, hummingbot).",
     "diskPercent": "Alarm when a filesystem is this full (50 to 99, default 90).",
     "memoryPercent": "Alarm when this much memory is in use (50 to 99, default 90).",
+    "verifyMinutes": "Minutes between two runs of the host's own verify, whose failed checks alarm "
+    "(5 to 1440, default 15).",
 }
 WATCH_KEYS = {
     WATCH_KEY: "The watcher (object; fields in README, Watch). Unset: no watcher.",
@@ -60,6 +62,7 @@ class WatchSpec:
     disk_percent: int
     memory_percent: int
     secrets: tuple[tuple[str, Secret | Encrypted], ...]
+    verify_minutes: int = 15
 
     def secret_names(self) -> set[str]:
         """Names of the watcher secrets that are set."""
@@ -131,6 +134,7 @@ def parse_watch(raw: RawConfig) -> WatchSpec | None:
         disk_percent=fields.integer(key("diskPercent"), 90, low=50, high=99),
         memory_percent=fields.integer(key("memoryPercent"), 90, low=50, high=99),
         secrets=secrets,
+        verify_minutes=fields.integer(key("verifyMinutes"), 15, low=5, high=1440),
     )
 
 
