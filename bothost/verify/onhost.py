@@ -78,9 +78,9 @@ def verify_here(spec: object) -> dict[str, object]:
     }
 
 
-def main(argv: Sequence[str] = tuple(sys.argv[1:])) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Argv: SPEC_FILE (encode_spec's text) REPORT_FILE: write the report atomically, readable by all."""
-    spec_path, report_path = argv
+    spec_path, report_path = sys.argv[1:] if argv is None else argv
     with open(spec_path, encoding="ascii") as handle:
         spec = pickle.loads(base64.b64decode(handle.read()))
     report = verify_here(spec)
