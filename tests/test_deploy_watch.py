@@ -183,3 +183,28 @@ def test_pulumi_up_installs_the_watcher_after_the_bot_and_keeps_its_tokens_secre
         stop()
     assert json.loads(host.files[s.secrets_path][0]) == {"webhookUrl": HOOK}
     assert host.running() == ["bothost-bot"] and UNIT in host.active
+
+
+def test_the_watch_settings_cross_the_engines_wire_with_the_redacted_spec() -> None:
+    """The provider process gets `watch` as the engine marshals it (a protobuf Struct): the settings come
+    back equal, the drift check's spec decodes to the same checks, and no secret is in any of it."""
+    import base64
+    import pickle
+    from dataclasses import asdict
+
+    from engine_harness import deserialize, serialize
+
+    from bothost.deploy.watch import settings_from
+    from bothost.role import RenderContext
+    from bothost.userdata import role_checks
+
+    spec = make_spec(bot={"image": "bothost-demo:1"}, botSecrets={"telegramToken": "TG-BOT-SENTINEL-5"},
+                     watch={"channels": ["webhook"]}, watchSecrets={"webhookUrl": HOOK})
+    s = watch_settings(spec)
+    wire = deserialize(serialize({"watch": asdict(s)}))["watch"]
+    assert settings_from(wire) == s
+    raw = base64.b64decode(settings_from(wire).checks_spec)
+    assert b"SENTINEL" not in raw
+    checks = role_checks(pickle.loads(raw), RenderContext())
+    ours = role_checks(spec, RenderContext())
+    assert [(c.id, c.command) for c in checks] == [(c.id, c.command) for c in ours]
