@@ -14,6 +14,7 @@ from bothost.secret import Secret
 
 DIGEST = "sha256:" + "a" * 64
 GENERIC = {"image": f"ghcr.io/me/bot@{DIGEST}"}
+HUMMINGBOT = {"preset": "hummingbot", "env": {"SCRIPT_CONFIG": "pmm.yml"}}
 
 
 def bot(value: dict | None, secrets: dict | None = None):
@@ -95,7 +96,16 @@ def test_accepted_values(field: str, value: object, expected: object) -> None:
         ({**GENERIC, "args": "trade"}, "bothost:bot.args", "list of strings"),
         ({**GENERIC, "user": "0:0"}, "bothost:bot.user", "uid 0 is root"),
         ({**GENERIC, "user": "bot"}, "bothost:bot.user", "numeric uid:gid"),
-        ({"preset": "hummingbot", "user": "1000:1000"}, "bothost:bot.user", "fixes the user"),
+        ({**HUMMINGBOT, "user": "1000:1000"}, "bothost:bot.user", "fixes the user"),
+        ({**GENERIC, "hosts": ["api.binance.com"]}, "bothost:bot.hosts", "expected an object"),
+        ({**GENERIC, "hosts": {"-bad.com": "10.0.2.2"}}, "bothost:bot.hosts.-bad.com", "not a host name"),
+        ({**GENERIC, "hosts": {"api.binance.com": "fake"}}, "bothost:bot.hosts.api.binance.com", "not an IP"),
+        ({"preset": "hummingbot"}, "bothost:bot.env.SCRIPT_CONFIG", "nothing would trade"),
+        (
+            {"preset": "hummingbot", "env": {"HEADLESS_MODE": "true"}},
+            "bothost:bot.env.SCRIPT_CONFIG",
+            "neither is set",
+        ),
     ],
 )
 def test_rejected_values_name_key_and_fix(value: dict, key: str, problem: str) -> None:
@@ -111,7 +121,7 @@ def test_rejected_values_name_key_and_fix(value: dict, key: str, problem: str) -
 )
 def test_presets_require_their_secret(preset: str, needed: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        bot({"preset": preset})
+        bot({"preset": preset, "env": {"SCRIPT_CONFIG": "pmm.yml"}})
     assert caught.value.key == f"bothost:botSecrets.{needed}"
     assert "--secret" in caught.value.fix
 
@@ -190,6 +200,24 @@ def test_harmless_freqtrade_env_overrides_pass() -> None:
         {"apiPassword": "pw-1234567890"},
     )
     assert ("FREQTRADE__MAX_OPEN_TRADES", "3") in spec.env
+
+
+def test_hummingbot_gets_its_documented_memory_and_the_exchange_by_default() -> None:
+    raw = {
+        "bothost:bot": HUMMINGBOT,
+        "bothost:botSecrets": {"configPassword": "pw"},
+        "bothost:exchange": "OKX",
+    }
+    spec = parse_bot(RawConfig(raw))
+    assert spec.memory_bytes == 4 * 1024**3 and spec.exchange == "okx"
+    assert bot(HUMMINGBOT, {"configPassword": "pw"}).exchange is None
+    assert bot({**HUMMINGBOT, "env": {"CONFIG_FILE_NAME": "pure_mm.yml"}}, {"configPassword": "pw"})
+
+
+def test_hosts_are_validated_and_sorted() -> None:
+    spec = bot({**GENERIC, "hosts": {"Stream.Binance.com": "10.0.2.2", "api.binance.com": "10.0.2.2"}})
+    assert spec.hosts == (("api.binance.com", "10.0.2.2"), ("stream.binance.com", "10.0.2.2"))
+    assert bot(GENERIC).hosts == ()
 
 
 def test_freqtrade_gets_its_documented_memory_by_default() -> None:

@@ -24,6 +24,8 @@ ROLE = BotRole()
 def settings(preset: str = "generic", exchange: bool = True):
     """The role's settings for a preset, with an exchange key configured or not."""
     bot = {"preset": preset} if preset != "generic" else {"image": f"me/bot@{DIGEST}"}
+    if preset == "hummingbot":
+        bot["env"] = {"SCRIPT_CONFIG": "pmm.yml"}
     keys = {"exchange": "binance", "exchangeApiKey": "k", "exchangeApiSecret": "s"} if exchange else {}
     spec = make_spec(
         bot=bot, botSecrets={"apiPassword": "p", "configPassword": "c", "telegramToken": "t"}, **keys
@@ -148,11 +150,12 @@ def test_each_weakening_fails_exactly_its_check(path: str, value: object, check:
     assert [c for c, passed in results.items() if not passed] == [check]
 
 
-def test_hummingbot_root_is_reported_not_failed() -> None:
+def test_hummingbot_runs_as_the_bot_uid_and_root_fails_it() -> None:
     s = settings("hummingbot")
     check = next(c for c in ROLE.checks(s) if c.id == "bot-05")
-    outcome = check.evaluate(CommandResult(0, json.dumps([hardened(s)])))
-    assert outcome.passed and "hummingbot" in outcome.actual and "root" in check.expected
+    assert check.evaluate(CommandResult(0, json.dumps([hardened(s)]))).passed and s.user == "10000:10000"
+    as_root = set_path(hardened(s), "Config.User", "")
+    assert not check.evaluate(CommandResult(0, json.dumps([as_root]))).passed
 
 
 def test_missing_container_fails_with_docker_message() -> None:

@@ -18,6 +18,8 @@ DIGEST = "sha256:" + "b" * 64
 def settings(preset: str = "generic", **bot: object) -> BotSettings:
     """BotSettings for a preset and bot fields."""
     value = {"preset": preset, **({"image": f"me/bot@{DIGEST}"} if preset == "generic" else {}), **bot}
+    if preset == "hummingbot":
+        value.setdefault("env", {"SCRIPT_CONFIG": "pmm.yml"})
     return bot_settings(
         parse_bot(
             RawConfig(
@@ -101,14 +103,28 @@ ALWAYS = [
             settings("hummingbot", dataDir="/srv/bothost/hb"),
             [
                 *ALWAYS,
-                ("--entrypoint", "/bin/bash"),
+                ("--user", "10000:10000"),  # the bot uid, not the image's 1000 (the admin's uid on the host)
+                ("--entrypoint", "python3"),
                 ("--mount", "type=bind,source=/srv/bothost/hb/conf,target=/home/hummingbot/conf"),
                 ("--mount", "type=bind,source=/srv/bothost/hb/logs,target=/home/hummingbot/logs"),
                 ("--mount", "type=bind,source=/srv/bothost/hb/data,target=/home/hummingbot/data"),
+                ("--mount", "type=bind,source=/srv/bothost/hb/scripts,target=/home/hummingbot/scripts"),
+                ("--env", "SCRIPT_CONFIG=pmm.yml"),
+                ("--health-start-period", "300s"),
+                ("--memory", str(4 * 1024**3)),
             ],
-            ["--user", "--publish"],
+            ["--publish"],
         ),
-        (settings(command=["/bin/sh", "/bot/run.sh"]), [*ALWAYS, ("--entrypoint", "/bin/sh")], []),
+        (
+            settings(command=["/bin/sh", "/bot/run.sh"]),
+            [*ALWAYS, ("--entrypoint", "/bin/sh")],
+            ["--add-host"],
+        ),
+        (
+            settings(hosts={"api.binance.com": "10.0.2.2"}),
+            [*ALWAYS, ("--add-host", "api.binance.com:10.0.2.2")],
+            [],
+        ),
     ],
 )
 def test_run_flags(s: BotSettings, expected: list[tuple[str, str]], absent: list[str]) -> None:
@@ -144,11 +160,13 @@ def test_command_args(s: BotSettings, expected: list[str]) -> None:
     assert command_args(s) == expected
 
 
-def test_hummingbot_password_is_read_from_its_file_not_passed() -> None:
-    args = command_args(settings("hummingbot"))
-    assert args[0] == "-lc" and len(args) == 2
-    assert args[1].startswith('export CONFIG_PASSWORD="$(cat /run/secrets/configPassword)" && ')
-    assert "pw-0987654321" not in " ".join(run_flags(settings("hummingbot")) + args)
+def test_hummingbot_runs_bothosts_start_script_and_never_sees_its_password_in_argv_or_env() -> None:
+    s = settings("hummingbot")
+    args = command_args(s)
+    assert args == ["/run/secrets/bothost-hummingbot.py", "--connector", "binance"]
+    assert "bothost-hummingbot.py" in s.secret_names and "configPassword" in s.secret_names
+    assert "pw-0987654321" not in " ".join(run_flags(s) + args)
+    assert "CONFIG_PASSWORD" not in " ".join(run_flags(s))
 
 
 def test_publishing_beyond_loopback_is_refused() -> None:
@@ -167,5 +185,11 @@ def test_create_and_stop_argv() -> None:
 
 
 def test_settings_round_trip_through_plain_dict() -> None:
-    for s in (settings(), settings("freqtrade"), settings("hummingbot"), settings(env={"A": "1"})):
+    for s in (
+        settings(),
+        settings("freqtrade"),
+        settings("hummingbot"),
+        settings(env={"A": "1"}),
+        settings(hosts={"api.binance.com": "10.0.2.2"}),
+    ):
         assert BotSettings.from_dict(s.to_dict()) == s

@@ -22,6 +22,8 @@ from roles.bot.settings import BOT_UID, DATA_ROOT
 
 def check(preset: str, check_id: str):
     bot = {"preset": preset} if preset != "generic" else {"image": "me/bot@sha256:" + "c" * 64}
+    if preset == "hummingbot":
+        bot["env"] = {"SCRIPT_CONFIG": "pmm.yml"}
     spec = make_spec(bot=bot, botSecrets={"apiPassword": "p", "configPassword": "c"})
     s = BotRole().settings(spec, RenderContext())
     return s, next(c for c in BotRole().checks(s) if c.id == check_id)
@@ -36,12 +38,10 @@ def identity_of(pid: int, tmp_path: Path) -> CommandResult:
     return CommandResult(done.returncode, done.stdout, done.stderr)
 
 
-def test_presets_run_as_the_bot_uid_except_hummingbot() -> None:
-    for preset in ("generic", "freqtrade"):
-        s, bot17 = check(preset, "bot-18")
-        assert s.user == f"{BOT_UID}:{BOT_UID}" and bot17.expected == f"{BOT_UID}:{BOT_UID}, no account"
-    s, _ = check("hummingbot", "bot-18")
-    assert s.runs_as_root  # its image needs root: reported, as bot-05 does
+def test_every_preset_runs_as_the_bot_uid() -> None:
+    for preset in ("generic", "freqtrade", "hummingbot"):
+        s, bot18 = check(preset, "bot-18")
+        assert s.user == f"{BOT_UID}:{BOT_UID}" and bot18.expected == f"{BOT_UID}:{BOT_UID}, no account"
     with pytest.raises(KeyError):
         pwd.getpwuid(BOT_UID)  # this machine, like a fresh Debian host, has no account with the bot uid
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bothost.config.bot_secrets import SECRETS_KEY, parse_bot_secrets
-from bothost.config.bot_values import argv_list, check_text, env_pairs
+from bothost.config.bot_values import argv_list, check_text, env_pairs, host_pairs
 from bothost.config.host import NS
 from bothost.config.image_ref import image_problem
 from bothost.config.paths import BOT_DATA_ROOT, data_dir_problem
@@ -27,13 +27,15 @@ DEFAULT_GRACE = 90  # seconds: time for the bot to cancel open orders after SIGT
 DEFAULT_MEMORY = "1g"
 # Presets whose software documents more: Freqtrade asks for 2GB RAM (https://www.freqtrade.io/en/stable/,
 # "Hardware requirements"); pandas frames of many pairs plus ccxt's markets grow past 1g.
-PRESET_MEMORY = {"freqtrade": "2g"}
+# Hummingbot asks for 4 GB RAM per instance (https://hummingbot.org/client/installation, "System
+# Requirements"): its connectors, pandas and numba load at start.
+PRESET_MEMORY = {"freqtrade": "2g", "hummingbot": "4g"}
 DEFAULT_CPUS = 1.0
 MAX_MEMORY = 256 * 1024**3  # more than the largest Hetzner cloud server has
 # Bot secrets a preset cannot run without (name -> what it is for).
 REQUIRED_SECRETS = {
     "freqtrade": {"apiPassword": "the password of freqtrade's REST API (reached through an SSH tunnel)"},
-    "hummingbot": {"configPassword": "hummingbot's CONFIG_PASSWORD, which decrypts its connector keys"},
+    "hummingbot": {"configPassword": "the password of hummingbot's keystore (its encrypted connector keys)"},
 }
 
 # Every key this module reads, with its one-line documentation (fields are documented in BOT_FIELDS).
@@ -62,6 +64,8 @@ BOT_FIELDS: dict[str, str] = {
     "files": "Local directory of the bot's own files (freqtrade: config.json, strategies/), synced into "
     "dataDir on every deploy; a changed file restarts the bot gracefully. Secrets stay out (bothost "
     "delivers them).",
+    "hosts": "Host names pinned to IPs in the container (object name -> IP; docker --add-host), e.g. an "
+    "exchange's API names to a testnet proxy or the rehearsal's fake exchange (default none).",
     "healthCmd": "Shell command run in the container to prove health (default: the preset's; for generic, "
     "/tmp/heartbeat must hold a Unix time less than 30 s old).",
 }
@@ -87,6 +91,8 @@ class BotSpec:
     health_cmd: str | None
     files: str | None  # local directory synced into data_dir (bothost.deploy.botfiles)
     secrets: tuple[tuple[str, Secret | Encrypted], ...]
+    exchange: str | None = None  # bothost:exchange (hummingbot: which connector gets the key)
+    hosts: tuple[tuple[str, str], ...] = ()  # (name, ip) pairs for the container's /etc/hosts
 
     @property
     def pinned(self) -> bool:
@@ -130,13 +136,16 @@ def parse_bot(raw: RawConfig) -> BotSpec | None:
                 f"the {preset} preset needs {purpose}",
                 f"pulumi config set --secret --path '{SECRETS_KEY}.{name}' <value>",
             )
+    env = env_pairs(f"{BOT_KEY}.env", value.get("env"), SECRETS_KEY)
+    if preset == "hummingbot":
+        _require_hummingbot_run(env)
     return BotSpec(
         preset=preset,
         image=_image(value, preset),
         image_archive=_archive(value),
         command=argv_list(f"{BOT_KEY}.command", value.get("command")),
         args=argv_list(f"{BOT_KEY}.args", value.get("args")),
-        env=env_pairs(f"{BOT_KEY}.env", value.get("env"), SECRETS_KEY),
+        env=env,
         user=_user(value, preset),
         stop_grace_period=_grace(value),
         memory_bytes=_memory(value, PRESET_MEMORY.get(preset, DEFAULT_MEMORY)),
@@ -145,7 +154,22 @@ def parse_bot(raw: RawConfig) -> BotSpec | None:
         health_cmd=_health_cmd(value),
         files=_files(value),
         secrets=secrets,
+        exchange=raw.string(f"{NS}:exchange", "", fix="see bothost:exchange in README").lower() or None,
+        hosts=host_pairs(f"{BOT_KEY}.hosts", value.get("hosts")),
     )
+
+
+def _require_hummingbot_run(env: tuple[tuple[str, str], ...]) -> None:
+    """Hummingbot trades only what SCRIPT_CONFIG or CONFIG_FILE_NAME names (its quickstart's variables)."""
+    if not {"SCRIPT_CONFIG", "CONFIG_FILE_NAME"} & {name for name, _ in env}:
+        raise ConfigError(
+            f"{BOT_KEY}.env.SCRIPT_CONFIG",
+            None,
+            "the hummingbot preset runs the script config (conf/scripts/) named by SCRIPT_CONFIG, or the "
+            "strategy (conf/strategies/) named by CONFIG_FILE_NAME; neither is set, so nothing would trade",
+            f"pulumi config set --path '{BOT_KEY}.env.SCRIPT_CONFIG' my_pmm.yml (and ship conf/ and "
+            f"scripts/ with {BOT_KEY}.files)",
+        )
 
 
 def _text(value: dict[str, object], field: str, default: str | None) -> str | None:

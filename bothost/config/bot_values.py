@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from bothost.errors import ConfigError
@@ -11,6 +12,10 @@ MAX_ITEMS = 128  # env variables, command or args entries
 # Names an env var must not have: such values belong in bothost:botSecrets (files, not `docker inspect`).
 SECRET_LIKE = re.compile(r"(KEY|SECRET|TOKEN|PASS(WORD|PHRASE)?|PRIVATE)", re.IGNORECASE)
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}", re.ASCII)
+_HOST_NAME = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*",
+    re.ASCII,
+)
 # Freqtrade reads FREQTRADE__SECTION__KEY env vars and lets them override every config file, bothost's
 # private one included (https://www.freqtrade.io/en/stable/configuration/#environment-variables). These
 # config paths carry bothost's safety settings: cancel orders on stop, the API on loopback with its
@@ -73,6 +78,25 @@ def env_pairs(key: str, item: object, secrets_key: str) -> tuple[tuple[str, str]
             raise ConfigError(path, text, "expected a string value", "quote the value")
         pairs.append((name, check_text(path, text)))
     return tuple(pairs)
+
+
+def host_pairs(key: str, item: object) -> tuple[tuple[str, str], ...]:
+    """Sorted (host name, IP) pairs for the container's /etc/hosts (RFC 1123 names)."""
+    item = item or {}
+    if not isinstance(item, dict) or len(item) > MAX_ITEMS:
+        raise ConfigError(key, item, f"expected an object of at most {MAX_ITEMS} name: IP pairs",
+                          "e.g. {api.binance.com: 10.0.2.2}")
+    pairs = []
+    for name, address in item.items():
+        path = f"{key}.{name}"
+        if not isinstance(name, str) or not _HOST_NAME.fullmatch(name):
+            raise ConfigError(path, name, "not a host name", "use a DNS name such as api.binance.com")
+        try:
+            ip = ipaddress.ip_address(str(address))
+        except ValueError:
+            raise ConfigError(path, address, "not an IP address", "e.g. 10.0.2.2") from None
+        pairs.append((name.lower(), str(ip)))
+    return tuple(sorted(pairs))
 
 
 def freqtrade_protected(name: str) -> str | None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from bothost.errors import BothostError
 from bothost.secret import Credentials, Secret
+from roles.bot import hummingbot
 from roles.bot.freqtrade import API_PORT
 from roles.bot.settings import FREQTRADE_PRIVATE_CONFIG, BotSettings
 
@@ -46,6 +47,8 @@ def secret_files(s: BotSettings, secrets: BotSecrets) -> dict[str, Secret]:
     available: dict[str, Secret] = dict(secrets.bot)
     if FREQTRADE_PRIVATE_CONFIG in s.secret_names:
         available[FREQTRADE_PRIVATE_CONFIG] = freqtrade_private_config(s, secrets)
+    if hummingbot.START_FILE in s.secret_names:  # not secret, but read-only beside the files it reads
+        available[hummingbot.START_FILE] = Secret(hummingbot.start_script())
     missing = [name for name in s.secret_names if name not in available]
     if missing:
         raise BothostError(

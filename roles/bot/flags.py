@@ -55,6 +55,8 @@ def run_flags(s: BotSettings) -> list[str]:
                 f"refusing to publish port {host_port} on {host_ip}: the bot's API stays on 127.0.0.1"
             )
         flags += ["--publish", f"{host_ip}:{host_port}:{container_port}/tcp"]
+    for name, ip in s.hosts:
+        flags += ["--add-host", f"{name}:{ip}"]
     for mount in s.data_mounts:
         flags += [
             "--mount",

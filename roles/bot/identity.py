@@ -60,7 +60,7 @@ print(dumps({"root": seen(root), "data": seen(data), "resolved": os.path.realpat
 
 def uid_is_no_account(user: str | None) -> Parser:
     """Parser of BOT_IDENTITY_SCRIPT: the process runs as the configured ids, and no host account or group
-    has them (root only where the preset needs it, and then reported as such)."""
+    has them (no configured user, i.e. the image's own, fails: no preset runs as the image's user)."""
     expected_uid, expected_gid = (0, 0) if user is None else (int(x) for x in user.split(":"))
 
     def evaluate(result: CommandResult) -> Outcome:
@@ -75,9 +75,7 @@ def uid_is_no_account(user: str | None) -> Parser:
                   f"groups: {', '.join(g[0] for g in groups) or 'none'}")
         if uids != {expected_uid} or gids != {expected_gid}:
             return Outcome(False, actual)
-        if user is None:  # the preset's image needs root (hummingbot): reported, as bot-05 does
-            return Outcome(True, actual + " (root: reported)")
-        return Outcome(not accounts and not groups, actual)
+        return Outcome(user is not None and not accounts and not groups, actual)
 
     return evaluate
 

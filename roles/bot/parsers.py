@@ -76,10 +76,6 @@ def user_is(s: BotSettings) -> Callable[[CommandResult], Outcome]:
             return data
         user = (data.get("Config") or {}).get("User") or ""
         root = user.split(":")[0] in ("", "0", "root")
-        if s.runs_as_root:
-            return Outcome(
-                root and s.preset == "hummingbot", f"{user or 'root'} (hummingbot image; reported)"
-            )
         return Outcome(not root and user == s.user, user or "root")
 
     return evaluate

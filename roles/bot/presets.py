@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bothost.config.bot import BotSpec
-from roles.bot import freqtrade
+from roles.bot import freqtrade, hummingbot
 from roles.bot.settings import BOT_UID, FREQTRADE_PRIVATE_CONFIG, SECRETS_MOUNT, BotSettings, Mount
 
 BOT_USER = f"{BOT_UID}:{BOT_UID}"
@@ -28,6 +28,7 @@ def bot_settings(bot: BotSpec, *, exchange: bool = True) -> BotSettings:
         stop_grace_period=bot.stop_grace_period,
         memory_bytes=bot.memory_bytes,
         cpus=bot.cpus,
+        hosts=bot.hosts,
         **preset,
     )
 
@@ -64,21 +65,26 @@ def _freqtrade(bot: BotSpec) -> dict[str, object]:
 
 
 def _hummingbot(bot: BotSpec) -> dict[str, object]:
-    """hummingbot/hummingbot: its image runs as root; conf, logs and data are its writable directories."""
-    home = "/home/hummingbot"
+    """hummingbot/hummingbot 2.x as the bot uid (not the image's 1000, the admin's uid on the host),
+    headless, through bothost's start script (hummingbot_start.py)."""
     return {
-        "user": None,
+        "user": BOT_USER,
         "data_mounts": tuple(
-            Mount(f"{bot.data_dir}/{d}", f"{home}/{d}", False) for d in ("conf", "logs", "data")
+            Mount(f"{bot.data_dir}/{d}", f"{hummingbot.HOME}/{d}", False) for d in hummingbot.DATA_DIRS
         ),
-        "entrypoint": ("/bin/bash", "-lc"),
-        # CONFIG_PASSWORD goes from its file into the process environment only, never `docker inspect`.
+        "entrypoint": ("python3",),  # the image's Python (the official image has its conda env on PATH)
         "args": (
-            f'export CONFIG_PASSWORD="$(cat {SECRETS_MOUNT}/configPassword)" && '
-            "conda activate hummingbot && exec ./bin/hummingbot_quickstart.py",
+            f"{SECRETS_MOUNT}/{hummingbot.START_FILE}",
+            "--connector",
+            hummingbot.CONNECTORS.get(bot.exchange or "", bot.exchange or "binance"),
         ),
-        "extra_secrets": (),
-        "health_cmd": "kill -0 1",  # hummingbot has no health endpoint: the check proves its process lives
+        # The image installs Hummingbot's dependencies with `pip install --user` under the image user's home:
+        # Python finds them through HOME (docker sets HOME=/ for a uid the image does not know).
+        "env": (("HOME", hummingbot.HOME),),
+        "extra_secrets": (hummingbot.START_FILE,),
+        "health_cmd": hummingbot.health_cmd(),
+        # Start-up (imports, keystore, markets, order books) takes minutes on a small or emulated CPU.
+        "health_start_period": 300,
     }
 
 

@@ -46,7 +46,7 @@ class BotSettings:
     entrypoint: tuple[str, ...] | None  # None keeps the image's entrypoint
     args: tuple[str, ...] | None  # None keeps the image's CMD
     env: tuple[tuple[str, str], ...]  # non-secret environment only; secrets are files
-    user: str | None  # uid:gid; None only for hummingbot, whose image needs root (reported by verify)
+    user: str | None  # uid:gid; None keeps the image's user
     data_dir: str  # host directory for the bot's writable state
     data_mounts: tuple[Mount, ...]  # data_dir (or its sub-directories) into the container
     secret_names: tuple[str, ...]  # bot secret files in BOT_SECRETS_DIR (besides the exchange ones), sorted
@@ -57,6 +57,7 @@ class BotSettings:
     pids_limit: int = 512  # process/thread limit: a fork bomb or runaway thread pool stays contained
     tmpfs_size: str = "64m"  # /tmp size; the root filesystem is read-only, so this is the only scratch space
     published: tuple[tuple[str, int, int], ...] = ()  # (host ip, host port, container port); 127.0.0.1 only
+    hosts: tuple[tuple[str, str], ...] = ()  # (name, ip) added to the container's /etc/hosts (bot.hosts)
     restart: str = "unless-stopped"  # back after a crash and after reboots; stays down after `bothost stop`
     log_driver: str = "journald"  # capped with the journal (roles/base), kept across container swaps
     health_interval: int = (
@@ -69,11 +70,6 @@ class BotSettings:
     secrets_dir: str = BOT_SECRETS_DIR  # host directory of the bot's secret files
     exchange_files: bool = True  # deliver exchange_api_key/_secret/_passphrase as files (not freqtrade's way)
     cancel_open_orders_on_exit: bool = True  # freqtrade: cancel open orders when SIGTERM arrives
-
-    @property
-    def runs_as_root(self) -> bool:
-        """True when the container user is root (hummingbot)."""
-        return self.user is None or self.user.split(":")[0] == "0"
 
     @property
     def file_owner(self) -> str:
@@ -105,6 +101,7 @@ class BotSettings:
         """Inverse of to_dict, also after Pulumi's wire format (numbers as floats, None values dropped)."""
         values = from_wire(cls, data)
         values["env"] = tuple(tuple(p) for p in values["env"])
+        values["hosts"] = tuple(tuple(p) for p in values.get("hosts", ()))
         values["published"] = tuple((ip, int(hp), int(cp)) for ip, hp, cp in values.get("published", ()))
         values["data_mounts"] = tuple(Mount(**m) if isinstance(m, dict) else m for m in values["data_mounts"])
         return cls(**values)

@@ -28,7 +28,10 @@ def chroot_argv(
     steps = [["mount", "-t", "proc", "proc", str(rootfs / "proc")]]
     for target, source in mounts.items():
         point = rootfs / target.lstrip("/")
-        point.mkdir(parents=True, exist_ok=True)
+        if source.is_file():  # a single file (e.g. /etc/hosts) is bound onto the image's own file
+            point.touch(exist_ok=True)
+        else:
+            point.mkdir(parents=True, exist_ok=True)
         steps.append(["mount", "--bind", str(source), str(point)])
     variables = dict(recipe.env) | {"HOME": f"/home/{recipe.user}"} | (env or {})
     run = [

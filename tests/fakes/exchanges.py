@@ -87,27 +87,12 @@ class FakeExchange:
 
         class Handler(BaseHTTPRequestHandler):
             def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
                 parts = urlsplit(self.path)
-                request = Request(
-                    self.command,
-                    parts.path,
-                    parts.query,
-                    dict(self.headers.items()),
-                    self.rfile.read(length),
-                    caller_ip,
-                    self.headers.get("Host", ""),
-                )
+                request = read_request(self, caller_ip)
                 fake.requests.append(request)
                 if fake.hold is not None and not parts.path.lower().endswith(("time", "timestamp")):
                     fake.hold.wait(20)
-                status, body = fake.respond(request)
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, *fake.respond(request))
 
             do_GET = do_POST = do_PUT = do_DELETE = _serve
 
@@ -128,3 +113,28 @@ class FakeExchange:
         for server in self._servers:
             server.shutdown()
             server.server_close()
+
+
+def read_request(handler: BaseHTTPRequestHandler, caller_ip: str) -> Request:
+    """The request a handler is serving, its body read, as coming from caller_ip."""
+    parts = urlsplit(handler.path)
+    length = int(handler.headers.get("Content-Length") or 0)
+    return Request(
+        handler.command,
+        parts.path,
+        parts.query,
+        dict(handler.headers.items()),
+        handler.rfile.read(length),
+        caller_ip,
+        handler.headers.get("Host", ""),
+    )
+
+
+def send_json(handler: BaseHTTPRequestHandler, status: int, body: object) -> None:
+    """Answer with a JSON body."""
+    data = json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
