@@ -11,7 +11,8 @@ import tarfile
 from pathlib import Path
 
 from bothost.deploy.image import inspect_archive
-from bothost.rehearsal.bot_image import _pack, write_docker_archive
+from bothost.rehearsal.bot_image import _pack
+from bothost.rehearsal.docker_archive import write_docker_archive
 from bothost.rehearsal.freqtrade_image import FREQTRADE_RECIPE, FREQTRADE_VERSION
 
 

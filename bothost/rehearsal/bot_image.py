@@ -10,20 +10,18 @@ The archive is cached under ~/.cache/bothost/bot-images/<recipe hash>/ and shipp
 from __future__ import annotations
 
 import contextlib
-import gzip
 import hashlib
-import io
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bothost.errors import BothostError
+from bothost.rehearsal.docker_archive import write_docker_archive
 from bothost.rehearsal.image import DEFAULT_MIRROR, _locked, _mounted_proc, _step
 
 # Bump when the build steps change in a way the recipe data does not show. 2: the layer keeps the files'
@@ -288,48 +286,6 @@ def _pack(recipe: BotImageRecipe, rootfs: Path, work: Path, build_log: Path, log
     )
     write_docker_archive(work / ARCHIVE_NAME, layer, recipe.tag, recipe.config())
     layer.unlink()
-
-
-def write_docker_archive(path: Path, layer: Path, tag: str, config: dict[str, object]) -> str:
-    """A gzip'd `docker load` archive of one layer; returns the image id docker will give it."""
-    digest = hashlib.sha256()
-    with layer.open("rb") as source:
-        while chunk := source.read(1 << 20):
-            digest.update(chunk)
-    layer_id = digest.hexdigest()
-    image_config = json.dumps(
-        {
-            "architecture": "amd64",
-            "os": "linux",
-            "created": "1970-01-01T00:00:00Z",
-            "config": config,
-            "rootfs": {"type": "layers", "diff_ids": [f"sha256:{layer_id}"]},
-            "history": [{"created": "1970-01-01T00:00:00Z", "created_by": "bothost bot_image"}],
-        },
-        sort_keys=True,
-    ).encode()
-    image_id = hashlib.sha256(image_config).hexdigest()
-    manifest = json.dumps(
-        [{"Config": f"{image_id}.json", "RepoTags": [tag], "Layers": [f"{layer_id}/layer.tar"]}]
-    ).encode()
-    # gzip level 1: the archive crosses a slow emulated link, but the guest also has to inflate it.
-    with (
-        gzip.GzipFile(path, "wb", compresslevel=1, mtime=0) as raw,
-        tarfile.open(fileobj=raw, mode="w", format=tarfile.GNU_FORMAT) as tar,
-    ):
-        _member(tar, f"{image_id}.json", image_config)
-        _member(tar, "manifest.json", manifest)
-        info = tarfile.TarInfo(f"{layer_id}/layer.tar")
-        info.size, info.mode = layer.stat().st_size, 0o644
-        with layer.open("rb") as source:
-            tar.addfile(info, source)
-    return f"sha256:{image_id}"
-
-
-def _member(tar: tarfile.TarFile, name: str, data: bytes) -> None:
-    info = tarfile.TarInfo(name)
-    info.size, info.mode = len(data), 0o644
-    tar.addfile(info, io.BytesIO(data))
 
 
 def _require_tools() -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import tarfile
 from pathlib import Path
+
+from bothost.rehearsal.docker_archive import image_json, manifest_json
 
 BUSYBOX = Path("/bin/busybox")  # Debian's busybox-static: no shared libraries needed in the image
 DEMO_TAG = "bothost-demo:1"
@@ -87,27 +88,19 @@ def docker_archive(tag: str = DEMO_TAG, version: str = "1") -> bytes:
     """A `docker load` tarball (one layer, config, manifest); its image id is stable for a version."""
     layer = rootfs_tar(version)
     layer_id = hashlib.sha256(layer).hexdigest()
-    config = json.dumps(
+    config = image_json(
         {
-            "architecture": "amd64",
-            "os": "linux",
-            "created": "1970-01-01T00:00:00Z",
-            "config": {
-                "User": DEMO_USER,
-                "Cmd": list(DEMO_COMMAND),
-                "WorkingDir": "/data",
-                "Env": ["PATH=/bin"],
-                "Labels": {"org.opencontainers.image.version": version},
-            },
-            "rootfs": {"type": "layers", "diff_ids": [f"sha256:{layer_id}"]},
-            "history": [{"created": "1970-01-01T00:00:00Z", "created_by": "bothost demo_image"}],
+            "User": DEMO_USER,
+            "Cmd": list(DEMO_COMMAND),
+            "WorkingDir": "/data",
+            "Env": ["PATH=/bin"],
+            "Labels": {"org.opencontainers.image.version": version},
         },
-        sort_keys=True,
-    ).encode()
+        layer_id,
+        "bothost demo_image",
+    )
     config_name = hashlib.sha256(config).hexdigest() + ".json"
-    manifest = json.dumps(
-        [{"Config": config_name, "RepoTags": [tag], "Layers": [f"{layer_id}/layer.tar"]}]
-    ).encode()
+    manifest = manifest_json(config_name, tag, layer_id)
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as tar:
         _add(tar, layer_id, None, 0o755)
