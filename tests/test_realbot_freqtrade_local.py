@@ -18,11 +18,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from bots.chroot import can_chroot, chroot_argv, run_in
+from bots.chroot import built_rootfs, chroot_argv, run_in
 from bots.freqtrade_files import write_freqtrade_files
 from fakes.binance_spot import BinanceSpot
 from fakes.exchanges import HOST_IP
-from tools import require
 
 from bothost.config.bot import parse_bot
 from bothost.config.raw import RawConfig
@@ -36,11 +35,9 @@ KEY, SECRET, API_PASSWORD = "K" * 64, "S" * 64, "api-password-1234"
 
 @pytest.fixture(scope="module")
 def rootfs() -> Path:
-    require("root, unshare, chroot and debootstrap (to build and run the Freqtrade image)", can_chroot())
-    from bothost.rehearsal.bot_image import ensure_bot_image, rootfs_path
     from bothost.rehearsal.freqtrade_image import FREQTRADE_RECIPE
 
-    return rootfs_path(ensure_bot_image(FREQTRADE_RECIPE))
+    return built_rootfs(FREQTRADE_RECIPE, "Freqtrade")
 
 
 def owned_dir(path: Path, owner: tuple[int, int]) -> Path:

@@ -16,11 +16,10 @@ import time
 from pathlib import Path
 
 import pytest
-from bots.chroot import can_chroot, chroot_argv, run_in
+from bots.chroot import built_rootfs, chroot_argv, run_in
 from bots.hummingbot_files import SCRIPT_CONFIG, TEST_CA, hosts_line, write_hummingbot_files
 from fakes.binance_spot import BinanceSpot
 from fakes.binance_tls import BinanceTls, make_test_ca
-from tools import require
 
 from bothost.config.bot import parse_bot
 from bothost.config.raw import RawConfig
@@ -36,11 +35,9 @@ BALANCES = {"USDT": "1000.00000000", "BTC": "0.01000000"}  # enough for a bid an
 
 @pytest.fixture(scope="module")
 def rootfs() -> Path:
-    require("root, unshare, chroot and debootstrap (to build and run the Hummingbot image)", can_chroot())
-    from bothost.rehearsal.bot_image import ensure_bot_image, rootfs_path
     from bothost.rehearsal.hummingbot_image import HUMMINGBOT_RECIPE
 
-    return rootfs_path(ensure_bot_image(HUMMINGBOT_RECIPE))
+    return built_rootfs(HUMMINGBOT_RECIPE, "Hummingbot")
 
 
 def owned(path: Path, owner: tuple[int, int]) -> Path:

@@ -75,3 +75,13 @@ def run_in(
         timeout=timeout,
         check=False,
     )
+
+
+def built_rootfs(recipe: BotImageRecipe, bot: str) -> Path:
+    """The recipe's image rootfs (built once, cached by its hash); no root: fails in CI, skips elsewhere."""
+    from tools import require
+
+    from bothost.rehearsal.bot_image import ensure_bot_image, rootfs_path
+
+    require(f"root, unshare, chroot and debootstrap (to build and run the {bot} image)", can_chroot())
+    return rootfs_path(ensure_bot_image(recipe))
