@@ -45,10 +45,11 @@ GRACE = 60  # seconds; freqtrade's own stop (cancel, cleanup, exit) measured at 
 # Under qemu's software emulation Freqtrade's start takes minutes (seconds on a real vCPU): the preset's 300 s
 # start period ran out before its first trading-loop pass (seen 2026-11-29, with the stale .pyc below).
 TCG_START_PERIOD = 600
-# CI's whole run has 90 minutes. This test costs ~23 of them under emulation (image load ~13.5, Freqtrade's
-# start ~4) and the VM tests after it ~20; with warm image caches it starts ~24 minutes into the run. When
-# the run got here later (cold caches: the Freqtrade and VM images are built first, ~10 minutes more), it
-# is skipped with that reason rather than pushing the run past its limit.
+# CI's whole run has 90 minutes. This test costs ~22 of them under emulation (image load ~10 since auditd
+# leaves dockerd's own writes out, Freqtrade's start ~4) and the VM tests after it ~30; with warm image caches
+# it starts ~25 minutes into the run. When the run got here later (cold caches: the Freqtrade, Hummingbot and
+# VM images are built first, up to ~20 minutes more), it is skipped with that reason rather than pushing the
+# run past its limit.
 LATEST_START_MINUTES = 30
 
 
