@@ -23,8 +23,6 @@ UNITS = ("auditd.service", "acct.service")
 # floods the capped journal (~1300 entries in the first five minutes) and vacuums real logs out of it.
 JOURNAL_AUDIT_SOCKET = "systemd-journald-audit.socket"
 UNSET = "-1"  # how auditctl prints an unset login uid (4294967295): processes no person started
-
-
 DOCKERD = "/usr/sbin/dockerd"  # Debian's path; image layers are unpacked by it (re-executed as docker-untar)
 
 
