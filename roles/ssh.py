@@ -225,9 +225,9 @@ def _bot_api_ports(spec: StackSpec) -> tuple[int, ...]:
     """The bot's loopback-published ports (e.g. freqtrade's API), the only ones an SSH tunnel may reach."""
     if spec.bot is None:
         return ()
-    from roles.bot.presets import bot_settings
+    from roles.bot.presets import stack_bot_settings
 
-    published = bot_settings(spec.bot, exchange=spec.exchange is not None).published
+    published = stack_bot_settings(spec).published
     return tuple(sorted({port for ip, port, _ in published if ip == "127.0.0.1"}))
 
 

@@ -11,7 +11,7 @@ from bothost.facts.system import key_values, unit_command
 from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role
 from bothost.templating import BANNER, TEMPLATE_DIR, render
 from roles.bot.freqtrade import API_PORT
-from roles.bot.presets import bot_settings
+from roles.bot.presets import stack_bot_settings
 from roles.bot.settings import SECRETS_DIR
 from roles.expect import describe, expect_mapping, expect_units, failed
 
@@ -142,7 +142,7 @@ class WatchRole(Role):
         w = spec.watch
         if w is None:
             return None
-        bot = bot_settings(spec.bot, exchange=spec.exchange is not None) if spec.bot else None
+        bot = stack_bot_settings(spec) if spec.bot else None
         api = next((port for _ip, port, inner in bot.published if inner == API_PORT), None) if bot else None
         return WatchSettings(
             channels=w.channels, policy=w.policy, poll_seconds=w.poll_seconds, heartbeat=w.heartbeat,

@@ -203,14 +203,19 @@ def test_harmless_freqtrade_env_overrides_pass() -> None:
 
 
 def test_hummingbot_gets_its_documented_memory_and_the_exchange_by_default() -> None:
-    raw = {
-        "bothost:bot": HUMMINGBOT,
-        "bothost:botSecrets": {"configPassword": "pw"},
-        "bothost:exchange": "OKX",
-    }
-    spec = parse_bot(RawConfig(raw))
-    assert spec.memory_bytes == 4 * 1024**3 and spec.exchange == "okx"
-    assert bot(HUMMINGBOT, {"configPassword": "pw"}).exchange is None
+    from role_specs import make_spec
+
+    from roles.bot.presets import stack_bot_settings
+
+    keys = {"exchangeApiKey": "key-123456789012", "exchangeApiSecret": "secret-1234567890",
+            "exchangePassphrase": "passphrase-1234"}
+    spec = make_spec(bot=HUMMINGBOT, botSecrets={"configPassword": "pw"}, exchange="OKX", **keys)
+    assert spec.bot.memory_bytes == 4 * 1024**3
+    # bothost:exchange, as its own parser validated and lowered it, names Hummingbot's connector.
+    assert stack_bot_settings(spec).args[-2:] == ("--connector", "okx")
+    assert stack_bot_settings(spec).exchange_files
+    alone = stack_bot_settings(make_spec(bot=HUMMINGBOT, botSecrets={"configPassword": "pw"}))
+    assert alone.args[-2:] == ("--connector", "binance") and not alone.exchange_files
     assert bot({**HUMMINGBOT, "env": {"CONFIG_FILE_NAME": "pure_mm.yml"}}, {"configPassword": "pw"})
 
 

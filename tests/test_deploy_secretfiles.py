@@ -19,7 +19,8 @@ KEY, SECRET, PASS = Secret("key-1234567890"), Secret("secret-0987654321"), Secre
 def settings(preset: str, secrets: dict[str, str]):
     """Settings for a preset with these bot secret names."""
     bot = {"preset": preset} if preset != "generic" else {"image": "me/bot:1"}
-    return bot_settings(parse_bot(RawConfig({"bothost:bot": bot, "bothost:botSecrets": secrets})))
+    raw = RawConfig({"bothost:bot": bot, "bothost:botSecrets": secrets})
+    return bot_settings(parse_bot(raw), exchange="binance")
 
 
 def test_generic_gets_one_file_per_secret_plus_exchange_files() -> None:

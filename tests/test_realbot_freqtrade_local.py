@@ -53,7 +53,8 @@ def test_real_freqtrade_trades_reports_its_loop_and_cancels_on_sigterm(rootfs: P
     settings = bot_settings(
         parse_bot(
             RawConfig({"bothost:bot": {"preset": "freqtrade"}, "bothost:botSecrets": {"apiPassword": "set"}})
-        )
+        ),
+        exchange="binance",
     )
     uid, gid = settings.user.split(":")  # the preset's bot uid, which no host account has
     owner = (int(uid), int(gid))

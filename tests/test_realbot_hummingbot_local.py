@@ -54,10 +54,9 @@ def preset(env: dict[str, str]):
         {
             "bothost:bot": {"preset": "hummingbot", "env": env},
             "bothost:botSecrets": {"configPassword": "set"},
-            "bothost:exchange": "binance",
         }
     )
-    return bot_settings(parse_bot(raw))
+    return bot_settings(parse_bot(raw), exchange="binance")
 
 
 def test_real_hummingbot_quotes_reports_its_clock_and_cancels_on_sigterm(rootfs: Path, tmp_path: Path):

@@ -28,7 +28,8 @@ def settings(preset: str = "generic", **bot: object) -> BotSettings:
                     "bothost:botSecrets": {"apiPassword": "pw-1234567890", "configPassword": "pw-0987654321"},
                 }
             )
-        )
+        ),
+        exchange="binance",
     )
 
 

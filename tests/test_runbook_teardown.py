@@ -9,7 +9,7 @@ from role_specs import make_spec
 from bothost.errors import BothostError
 from bothost.role import CommandResult
 from bothost.runbook import teardown
-from roles.bot.presets import bot_settings
+from roles.bot.presets import stack_bot_settings
 from roles.bot.settings import BotSettings
 
 
@@ -22,7 +22,7 @@ def bot_host(status: str | None = "running", exit_on_stop: int = 143) -> tuple[F
         host.run(["docker", "start", "bothost-bot"])
         if status != "running":
             host.run(["docker", "stop", "--time", "1", "bothost-bot"])
-    return host, bot_settings(make_spec(bot={"image": "me/bot:1"}).bot)
+    return host, stack_bot_settings(make_spec(bot={"image": "me/bot:1"}))
 
 
 @pytest.mark.parametrize(("code", "graceful", "mark"), [(143, True, "+"), (0, True, "+"), (137, False, "!")])

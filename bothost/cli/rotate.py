@@ -64,7 +64,7 @@ def exchange_key(session: Session, static_ip: str | None, yes: bool) -> None:
     from bothost.keyaudit.audit import audit, credentials_from
     from bothost.keyaudit.guide import GUIDES
     from bothost.runbook.exchange_key import ExchangeRotation, rotate_exchange_key, running_key_hint
-    from roles.bot.presets import bot_settings
+    from roles.bot.presets import stack_bot_settings
 
     spec = session.spec
     if spec.exchange is None or spec.bot is None:
@@ -82,7 +82,7 @@ def exchange_key(session: Session, static_ip: str | None, yes: bool) -> None:
             audit=lambda: audit(spec.exchange, creds, host, static_ip or exported_ip or target.host),
             push=lambda: _push(spec, source, creds, host),
             healthy=lambda: _healthy(spec, host),
-            old_key_hint=lambda: running_key_hint(host, bot_settings(spec.bot).secrets_dir),
+            old_key_hint=lambda: running_key_hint(host, stack_bot_settings(spec).secrets_dir),
         )
         click.echo(rotate_exchange_key(rotation, click.echo))
 
@@ -102,9 +102,9 @@ def _push(spec: StackSpec, source: SecretSource, creds: Credentials, host: Host)
 def _healthy(spec: StackSpec, host: Host) -> bool:
     """docker reports the bot container running and healthy."""
     from bothost.facts import docker
-    from roles.bot.presets import bot_settings
+    from roles.bot.presets import stack_bot_settings
 
-    fact = docker.parse_container(host.run(docker.inspect_container_argv(bot_settings(spec.bot).container)))
+    fact = docker.parse_container(host.run(docker.inspect_container_argv(stack_bot_settings(spec).container)))
     return fact is not None and fact.running and fact.health == "healthy"
 
 

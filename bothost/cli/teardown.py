@@ -29,11 +29,11 @@ def teardown(session: Session, destination: Path | None, release_ip: bool, skip_
     from bothost.runbook import teardown as flow
     from bothost.runbook.exchange_key import running_key_hint
     from bothost.runbook.pulumi_destroy import PulumiCli, destroy_argv, refresh_argv, unprotect_argv
-    from roles.bot.presets import bot_settings
+    from roles.bot.presets import stack_bot_settings
 
     spec = session.spec
     destination = destination or Path("bothost-data") / spec.stack
-    settings = bot_settings(spec.bot) if spec.bot else None
+    settings = stack_bot_settings(spec) if spec.bot else None
     client = connect()  # fails early (no token) before anything is stopped
     identity = session.options[3]
     pulumi = None if api_only else PulumiCli(session.config_path, identity)  # likewise: no Pulumi CLI

@@ -91,7 +91,6 @@ class BotSpec:
     health_cmd: str | None
     files: str | None  # local directory synced into data_dir (bothost.deploy.botfiles)
     secrets: tuple[tuple[str, Secret | Encrypted], ...]
-    exchange: str | None = None  # bothost:exchange (hummingbot: which connector gets the key)
     hosts: tuple[tuple[str, str], ...] = ()  # (name, ip) pairs for the container's /etc/hosts
 
     @property
@@ -154,7 +153,6 @@ def parse_bot(raw: RawConfig) -> BotSpec | None:
         health_cmd=_health_cmd(value),
         files=_files(value),
         secrets=secrets,
-        exchange=raw.string(f"{NS}:exchange", "", fix="see bothost:exchange in README").lower() or None,
         hosts=host_pairs(f"{BOT_KEY}.hosts", value.get("hosts")),
     )
 

@@ -20,7 +20,7 @@ from bothost.host import Host, audit_line
 from bothost.progress import Report
 from bothost.secret import Secret
 from roles.bot.flags import stop_argv
-from roles.bot.presets import bot_settings
+from roles.bot.presets import stack_bot_settings
 from roles.bot.settings import BotSettings
 
 Resolve = Callable[[Secret | Encrypted | None, str], Secret]  # (value, config key) -> plain Secret
@@ -71,7 +71,7 @@ def settings_for(spec: object) -> BotSettings:
     """The bot's settings from a StackSpec (the same object roles/bot/ verifies)."""
     if getattr(spec, "bot", None) is None:
         raise BothostError("bothost:bot is not set: there is no bot to deploy (see README, Bot)")
-    return bot_settings(spec.bot, exchange=spec.exchange is not None)
+    return stack_bot_settings(spec)
 
 
 def bot_secret_key(name: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from bothost.config import StackSpec
 from bothost.role import Changes, Check, RenderContext, Role
 from roles.bot.checks import bot_checks
-from roles.bot.presets import bot_settings
+from roles.bot.presets import stack_bot_settings
 from roles.bot.settings import ROOT_DIRS, BotSettings, hmac_key_argv
 
 
@@ -21,7 +21,7 @@ class BotRole(Role):
     def settings(self, spec: StackSpec, context: RenderContext) -> BotSettings | None:
         if spec.bot is None:
             return None
-        return bot_settings(spec.bot, exchange=spec.exchange is not None)
+        return stack_bot_settings(spec)
 
     def changes(self, s: BotSettings | None) -> Changes:
         # docker itself (package, daemon.json, enabled) is roles/docker; the container is `bothost deploy`'s.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bothost.config import StackSpec
 from bothost.config.bot import BotSpec
 from roles.bot import freqtrade, hummingbot
 from roles.bot.settings import BOT_UID, FREQTRADE_PRIVATE_CONFIG, SECRETS_MOUNT, BotSettings, Mount
@@ -9,10 +10,18 @@ from roles.bot.settings import BOT_UID, FREQTRADE_PRIVATE_CONFIG, SECRETS_MOUNT,
 BOT_USER = f"{BOT_UID}:{BOT_UID}"
 
 
-def bot_settings(bot: BotSpec, *, exchange: bool = True) -> BotSettings:
-    """The settings for a configured bot (exchange: an exchange key is configured), preset then config."""
-    preset = dict(PRESETS[bot.preset](bot))
-    preset["exchange_files"] = preset.get("exchange_files", True) and exchange
+def stack_bot_settings(spec: StackSpec) -> BotSettings:
+    """The stack's bot settings (its exchange from bothost:exchange): what deploy, verify and verbs use."""
+    if spec.bot is None:
+        raise ValueError("the stack configures no bot")
+    return bot_settings(spec.bot, exchange=spec.exchange.exchange if spec.exchange else None)
+
+
+def bot_settings(bot: BotSpec, *, exchange: str | None) -> BotSettings:
+    """The settings for a configured bot (exchange: the configured exchange, None without a key), preset
+    then config."""
+    preset = dict(PRESETS[bot.preset](bot, exchange))
+    preset["exchange_files"] = preset.get("exchange_files", True) and exchange is not None
     names = sorted({name for name, _ in bot.secrets} | set(preset.pop("extra_secrets")))
     entrypoint, args, health = preset.pop("entrypoint"), preset.pop("args"), preset.pop("health_cmd")
     env = tuple(preset.pop("env", ())) + bot.env  # the preset's first: a docker --env given later wins
@@ -33,7 +42,7 @@ def bot_settings(bot: BotSpec, *, exchange: bool = True) -> BotSettings:
     )
 
 
-def _freqtrade(bot: BotSpec) -> dict[str, object]:
+def _freqtrade(bot: BotSpec, exchange: str | None) -> dict[str, object]:
     """freqtradeorg/freqtrade as the bot uid, not the image's ftuser (1000, the admin's uid on the host);
     user_data is its only writable directory."""
     user_data = freqtrade.USER_DATA
@@ -64,7 +73,7 @@ def _freqtrade(bot: BotSpec) -> dict[str, object]:
     }
 
 
-def _hummingbot(bot: BotSpec) -> dict[str, object]:
+def _hummingbot(bot: BotSpec, exchange: str | None) -> dict[str, object]:
     """hummingbot/hummingbot 2.x as the bot uid (not the image's 1000, the admin's uid on the host),
     headless, through bothost's start script (hummingbot_start.py)."""
     return {
@@ -76,7 +85,7 @@ def _hummingbot(bot: BotSpec) -> dict[str, object]:
         "args": (
             f"{SECRETS_MOUNT}/{hummingbot.START_FILE}",
             "--connector",
-            hummingbot.CONNECTORS.get(bot.exchange or "", bot.exchange or "binance"),
+            hummingbot.CONNECTORS.get(exchange or "binance", exchange or "binance"),
         ),
         # The image installs Hummingbot's dependencies with `pip install --user` under the image user's home:
         # Python finds them through HOME (docker sets HOME=/ for a uid the image does not know).
@@ -88,7 +97,7 @@ def _hummingbot(bot: BotSpec) -> dict[str, object]:
     }
 
 
-def _generic(bot: BotSpec) -> dict[str, object]:
+def _generic(bot: BotSpec, exchange: str | None) -> dict[str, object]:
     """Any image: the bot uid unless configured, data at /data, secrets at /run/secrets/<name>."""
     return {
         "user": bot.user or BOT_USER,

@@ -76,7 +76,8 @@ def preset_settings():
 
     bot = {"preset": "freqtrade", "image": FREQTRADE_TAG, "stopGracePeriod": GRACE}
     settings = bot_settings(
-        parse_bot(RawConfig({"bothost:bot": bot, "bothost:botSecrets": {"apiPassword": "x"}}))
+        parse_bot(RawConfig({"bothost:bot": bot, "bothost:botSecrets": {"apiPassword": "x"}})),
+        exchange="binance",
     )
     return replace(settings, health_start_period=TCG_START_PERIOD)
 

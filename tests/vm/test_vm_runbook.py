@@ -66,14 +66,14 @@ def test_teardown_stops_the_bot_gracefully_and_copies_its_data_home(vm, tmp_path
     from bothost.facts.docker import inspect_container_argv, parse_container
     from bothost.host import AUDIT_LOG
     from bothost.rehearsal.demo_image import write_demo_image
-    from roles.bot.presets import bot_settings
+    from roles.bot.presets import stack_bot_settings
 
     archive = write_demo_image(tmp_path / "demo.tar", tag="bothost-demo:teardown", version="td")
     example = read_stack_file(EXAMPLE)
     raw = {key: example.raw(key) for key in list(example.keys())}
     raw["bothost:bot"] = {"preset": "generic", "image": "bothost-demo:teardown", "imageArchive": str(archive),
                           "stopGracePeriod": 20, "dataDir": "/srv/bothost/teardown-test"}
-    settings = bot_settings(parse_spec(raw, stack="example").bot)
+    settings = stack_bot_settings(parse_spec(raw, stack="example"))
     lines: list[str] = []
     with vm.remote() as remote:
         host = remote
