@@ -78,7 +78,6 @@ def bot_checks(s: BotSettings) -> list[Check]:
     inspect = tuple(inspect_container_argv(s.container))
     identity = python_fact(BOT_IDENTITY_SCRIPT, DOCKER_SOCKET, s.container)  # the kernel's view of it
     host = "HostConfig"
-    user_expected = f"{s.user}"
     ports = sorted(f"{ip}:{hp}->{cp}/tcp" for ip, hp, cp in s.published)
     return [
         _check(
@@ -119,7 +118,7 @@ def bot_checks(s: BotSettings) -> list[Check]:
             "bot-05",
             "Runs as a non-root user",
             "Root in the container is one kernel bug from root on the host.",
-            user_expected,
+            f"{s.user}",
             inspect,
             user_is(s),
         ),
