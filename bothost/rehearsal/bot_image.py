@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from bothost.errors import BothostError
@@ -73,7 +73,8 @@ class BotImageRecipe:
 
     def digest(self) -> str:
         """sha256 of the canonical JSON of the recipe (options left at their default do not count)."""
-        data = {k: v for k, v in asdict(self).items() if k not in _OPTIONS or v != _OPTIONS[k]}
+        defaults = {f.name: f.default for f in fields(self) if f.name in LATER_OPTIONS}
+        data = {k: v for k, v in asdict(self).items() if k not in defaults or v != defaults[k]}
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
     def config(self) -> dict[str, object]:
@@ -89,7 +90,7 @@ class BotImageRecipe:
 
 
 # Options added later: at their defaults they stay out of the digest, so older recipes keep their hash.
-_OPTIONS = {"pip_in_chroot": False, "post_install": (), "constraints": (), "build_env": ()}
+LATER_OPTIONS = ("pip_in_chroot", "post_install", "constraints", "build_env")
 
 
 def cache_root() -> Path:
