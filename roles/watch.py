@@ -10,7 +10,7 @@ from bothost.facts.files import parse_stat
 from bothost.facts.system import key_values, unit_command
 from bothost.role import Changes, Check, CommandResult, FileChange, Outcome, RenderContext, Role
 from bothost.templating import BANNER, TEMPLATE_DIR, render
-from roles.bot.freqtrade import API_PORT
+from roles.bot import freqtrade, hummingbot
 from roles.bot.presets import stack_bot_settings
 from roles.bot.settings import SECRETS_DIR
 from roles.expect import describe, expect_mapping, expect_units, failed
@@ -25,6 +25,8 @@ VERIFY_TIMER = "bothost-watch-verify.timer"
 TRIGGERS = (STATUS_TIMER, STOP_PATH, VERIFY_TIMER)  # what starts the root helpers
 ENABLED_UNITS = (UNIT, *TRIGGERS)  # enabled and active on a watched host (wat-02)
 UNIT_DIR = "/etc/systemd/system"
+# The container port where each preset's bot answers its orders (published on the host's loopback).
+BOT_API_PORTS = {"freqtrade": freqtrade.API_PORT, "hummingbot": hummingbot.ORDERS_PORT}
 SYSUSERS_PATH = "/etc/sysusers.d/bothost-watch.conf"
 
 
@@ -38,14 +40,15 @@ class WatchSettings:
     heartbeat: bool
     telegram_chat_id: str | None
     telegram_api: str
-    pairs: tuple[str, ...]  # for bots the watcher cannot ask (freqtrade's come from its API)
+    pairs: tuple[str, ...]  # for bots the watcher cannot ask (freqtrade and hummingbot report theirs)
     disk_percent: int
     memory_percent: int
     exchange: str | None = None  # the exchange it reads fills or balances from (None: host alarms only)
     api_base: str | None = None
     container: str | None = None  # the bot's container (None: no bot)
     stop_grace: int = 90  # the bot's grace period: the stop policy stops it as gracefully as `bothost stop`
-    bot_api_url: str | None = None  # freqtrade's REST API on the host's loopback
+    bot_api_url: str | None = None  # where the bot answers its orders, on the host's loopback
+    bot_api_kind: str | None = None  # whose API that is: freqtrade (its REST API) or hummingbot (bothost's)
     bot_api_user: str = "freqtrader"
     user: str = "bothost-watch"  # a system account of its own: not the bot's uid, not the admin
     journal_group: str = "systemd-journal"  # reads the journal (sshd's logins) without root; no other group
@@ -108,7 +111,11 @@ class WatchSettings:
             "verify_stale_s": 2 * self.verify_seconds + 600,  # one missed run, and the slowest run's time
             "stop_request": self.stop_request_path,
             "exchange": {"name": self.exchange, "api_base": self.api_base} if self.exchange else None,
-            "bot": {"api_url": self.bot_api_url, "api_user": self.bot_api_user} if self.bot_api_url else {},
+            "bot": (
+                {"kind": self.bot_api_kind, "api_url": self.bot_api_url, "api_user": self.bot_api_user}
+                if self.bot_api_url
+                else {}
+            ),
         }
 
     def sandbox(self) -> dict[str, str]:
@@ -143,7 +150,8 @@ class WatchRole(Role):
         if w is None:
             return None
         bot = stack_bot_settings(spec) if spec.bot else None
-        api = next((port for _ip, port, inner in bot.published if inner == API_PORT), None) if bot else None
+        inner = BOT_API_PORTS.get(bot.preset) if bot else None
+        api = next((port for _ip, port, port_in in bot.published if port_in == inner), None) if bot else None
         return WatchSettings(
             channels=w.channels, policy=w.policy, poll_seconds=w.poll_seconds, heartbeat=w.heartbeat,
             telegram_chat_id=w.telegram_chat_id, telegram_api=w.telegram_api, pairs=w.pairs,
@@ -152,7 +160,8 @@ class WatchRole(Role):
             exchange=spec.exchange.exchange if spec.exchange else None,
             api_base=spec.exchange.api_base if spec.exchange else None,
             container=bot.container if bot else None, stop_grace=bot.stop_grace_period if bot else 90,
-            bot_api_url=f"http://127.0.0.1:{api}" if bot and bot.preset == "freqtrade" and api else None,
+            bot_api_url=f"http://127.0.0.1:{api}" if api else None,
+            bot_api_kind=bot.preset if api else None,
         )
 
     def changes(self, s: WatchSettings | None) -> Changes:

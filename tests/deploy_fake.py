@@ -357,3 +357,29 @@ class FakeDockerHost:
                 self.files = {p: v for p, v in self.files.items() if not p.startswith(path + "/")}
                 self.dirs.pop(path, None)
         return CommandResult(0, "")
+
+
+class WatchHost(FakeDockerHost):
+    """The fake host, plus what the watcher's install runs: install -d, systemd-sysusers, id, systemctl."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.users: set[str] = set()
+        self.active: set[str] = set()
+
+    def _install(self, args: list[str]) -> CommandResult:
+        self.dirs[args[-1]] = (args[2], "0:0")
+        return CommandResult(0, "")
+
+    def _systemd_sysusers(self, args: list[str]) -> CommandResult:
+        self.users.add(self.files[args[0]][0].decode().split("\nu ")[1].split()[0])
+        return CommandResult(0, "")
+
+    def _id(self, args: list[str]) -> CommandResult:
+        return CommandResult(0 if args[0] in self.users else 1, "")
+
+    def _systemctl(self, args: list[str]) -> CommandResult:
+        units = [a for a in args[1:] if not a.startswith("-")]
+        if args[0] in ("start", "restart"):
+            self.active.update(units)
+        return CommandResult(0 if args[0] != "is-active" or set(units) <= self.active else 3, "")

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from deploy_fake import FakeDockerHost
+from deploy_fake import WatchHost
 from role_specs import make_spec
 
 from bothost.deploy.watch import converge_watch, watch_secrets, watch_settings
@@ -23,32 +23,6 @@ EXCHANGE_KEY, EXCHANGE_SECRET = "KEY-SENTINEL-1f2e", "SECRET-SENTINEL-3d4c"
 READ_KEY, READ_SECRET = "READ-KEY-SENTINEL-5b6a", "READ-SECRET-SENTINEL-7980"
 PASSWORD = "FT-PASSWORD-SENTINEL-c0de"
 ALL = [TOKEN, HOOK, EXCHANGE_KEY, EXCHANGE_SECRET, READ_KEY, READ_SECRET, PASSWORD]
-
-
-class WatchHost(FakeDockerHost):
-    """The fake host, plus what the watcher's install runs: install -d, systemd-sysusers, id, systemctl."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.users: set[str] = set()
-        self.active: set[str] = set()
-
-    def _install(self, args: list[str]) -> CommandResult:
-        self.dirs[args[-1]] = (args[2], "0:0")
-        return CommandResult(0, "")
-
-    def _systemd_sysusers(self, args: list[str]) -> CommandResult:
-        self.users.add(self.files[args[0]][0].decode().split("\nu ")[1].split()[0])
-        return CommandResult(0, "")
-
-    def _id(self, args: list[str]) -> CommandResult:
-        return CommandResult(0 if args[0] in self.users else 1, "")
-
-    def _systemctl(self, args: list[str]) -> CommandResult:
-        units = [a for a in args[1:] if not a.startswith("-")]
-        if args[0] in ("start", "restart"):
-            self.active.update(units)
-        return CommandResult(0 if args[0] != "is-active" or set(units) <= self.active else 3, "")
 
 
 def spec(**watch_secrets_extra: str):
@@ -98,6 +72,20 @@ def test_tokens_travel_only_in_the_secrets_file() -> None:
     for secret in ALL:
         assert secret not in host.wire_text()
         assert all(secret.encode() not in data for data in others), secret
+
+
+def test_hummingbots_orders_token_is_derived_from_its_password_which_the_watcher_never_gets() -> None:
+    from roles.bot.hummingbot import orders_token
+
+    hb = make_spec(
+        bot={"preset": "hummingbot", "env": {"SCRIPT_CONFIG": "pmm.yml"}},
+        botSecrets={"configPassword": PASSWORD},
+        watch={"channels": ["webhook"]},
+        watchSecrets={"webhookUrl": HOOK},
+    )
+    stored = json.loads(watch_secrets(hb, resolve).reveal())
+    assert stored == {"webhookUrl": HOOK, "botOrdersToken": orders_token(PASSWORD)}
+    assert PASSWORD not in json.dumps(stored)
 
 
 def test_the_bots_key_stands_in_with_a_warning_and_a_read_only_key_wins() -> None:

@@ -5,6 +5,7 @@ props plain (what the engine sends providers that accept no secrets) and secret-
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import grpc
@@ -12,12 +13,15 @@ import pytest
 from engine_harness import DynamicProviderProcess, changes, secret
 from infra_mocks import unwrap as plain
 from pulumi.runtime import rpc
+from role_specs import make_spec
 from test_infra_bot_deployment import SECRETS, SETTINGS
 
+from bothost.deploy.watch import watch_secrets, watch_settings
 from bothost.infra.bot_deployment import BotDeploymentProvider, secrets_from, secrets_to_plain
 from bothost.infra.host_keys import ALGORITHMS, HostKeysProvider
 from bothost.infra.location_lock import LocationLockProvider
 from bothost.rehearsal.demo_image import write_demo_image
+from roles.watch import UNIT
 
 HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHM8p2zW3ZlsbqQcNq2BNa0RDk8vg9k3Jw+VslVkRqDs"
 WRAPS = [False, True]
@@ -113,3 +117,43 @@ def test_bot_delete_refuses_to_guess_over_grpc(tmp_path: Path) -> None:
         with pytest.raises(grpc.RpcError) as caught:
             p.delete("127.0.0.1/bothost-bot", props)
         assert "the bot was not stopped" in caught.value.details()
+
+
+@pytest.mark.parametrize("wrap", WRAPS)
+def test_the_watcher_installs_from_the_provider_process_with_its_tokens_intact(tmp_path: Path, wrap: bool):
+    """The watcher rides with the bot: its settings and its tokens cross the engine's wire into a fresh
+    provider process, which installs them on the host; a new token alone updates the secrets file."""
+
+    def tokens_for(hook: str) -> tuple[dict, str]:
+        spec = make_spec(bot={"preset": "freqtrade"}, botSecrets={"apiPassword": "FT-PW-SENTINEL"},
+                         watch={"channels": ["webhook"]}, watchSecrets={"webhookUrl": hook})
+        settings = json.loads(json.dumps(asdict(watch_settings(spec))))
+        return settings, watch_secrets(spec, lambda v, _k: v).reveal()
+
+    state = tmp_path / "host.json"
+    archive = write_demo_image(tmp_path / "v1.tar", version="1")
+    env = {"BOTHOST_FAKE_DOCKER_HOST": "1", "BOTHOST_HANDOVER_DIR": str(tmp_path / "handover"),
+           "BOTHOST_FAKE_HOST_STATE": str(state)}
+    watch, tokens = tokens_for("https://hooks.example.com/HOOK-SENTINEL-1")
+    with DynamicProviderProcess(BotDeploymentProvider(), env=env) as p:
+        props = bot_props(archive, watch=watch, watch_secrets=secret(tokens) if wrap else tokens)
+        news = p.with_provider(props)
+        assert p.check({}, news)[1] == []
+        id_, outs = p.create(news)
+        host = json.loads(state.read_text())
+        secrets_file = host["files"][watch["config_dir"] + "/secrets.json"]
+        assert json.loads(secrets_file[0]) == json.loads(tokens) and secrets_file[1:] == ["0400", "0:0"]
+        assert json.loads(tokens)["apiPassword"] == "FT-PW-SENTINEL"  # the bot's API password rides along
+        config = json.loads(host["files"][watch["config_dir"] + "/config.json"][0])
+        assert config["bot"]["kind"] == "freqtrade" and "HOOK-SENTINEL" not in json.dumps(config)
+        assert host["users"] == ["bothost-watch"] and UNIT in host["active"]
+        outs = plain(outs)
+        assert json.loads(outs["watch_secrets"]) == json.loads(tokens)
+        assert changes(p.diff(id_, outs, news)) is False
+        _, rotated = tokens_for("https://hooks.example.com/HOOK-SENTINEL-2")
+        changed = p.with_provider({**props, "watch_secrets": secret(rotated) if wrap else rotated})
+        assert changes(p.diff(id_, outs, changed)) is True
+        updated = plain(p.update(id_, outs, changed))
+        host = json.loads(state.read_text())
+        assert "HOOK-SENTINEL-2" in host["files"][watch["config_dir"] + "/secrets.json"][0]
+        p.delete(id_, {**updated, "__provider": p.serialized})

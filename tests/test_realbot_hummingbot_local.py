@@ -3,8 +3,8 @@
 The fast loop before the VM: the preset's own command, env, secret files (bothost's start script among
 them) and health check, with the image's user and layout, from an empty data dir plus the shipped files.
 It creates its keystore from the password, writes the exchange key into its encrypted connector config,
-quotes both sides (orders that stay open), its health check follows the strategy clock, and SIGTERM makes
-Hummingbot's own stop cancel the open orders before it exits.
+quotes both sides (orders that stay open), the watcher reads those orders from it, its health check follows
+the strategy clock, and SIGTERM makes Hummingbot's own stop cancel the open orders before it exits.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from bothost.config.bot import parse_bot
 from bothost.config.raw import RawConfig
 from bothost.deploy.secretfiles import BotSecrets, secret_files
 from bothost.secret import Credentials, Secret
+from bothost.watch.bot import BotBook, BotUnreadable, HummingbotApi
 from roles.bot import hummingbot
 from roles.bot.presets import bot_settings
 from roles.bot.settings import BOT_UID
@@ -108,13 +109,17 @@ def test_real_hummingbot_quotes_reports_its_clock_and_cancels_on_sigterm(rootfs:
         connector = (data / "conf/connectors/binance.yml").read_text()
         assert (data / "conf/.password_verification").exists()
         assert KEY not in connector and SECRET not in connector and "binance_api_key" in connector
-        # The watcher's reader of Hummingbot's trades database finds both quotes, as the exchange has them
-        # (Hummingbot records an order when it handles its creation event, just after the exchange answers).
+        # The watcher asks bothost's start script (its token, the preset's port) and finds both quotes, as the
+        # exchange has them (Hummingbot records an order when it handles its creation event, just after the
+        # exchange answers), and the pair from Hummingbot's own markets.
         quotes = {(str(o.order_id), "BTCUSDT") for o in placed}
         deadline = time.monotonic() + 30
-        while not {(o.order_id, o.pair) for o in watcher_book(data)} >= quotes:
-            assert time.monotonic() < deadline, watcher_book(data)
+        while not {(o.order_id, o.pair) for o in watcher_book().orders} >= quotes:
+            assert time.monotonic() < deadline, watcher_book()
             time.sleep(1)
+        assert watcher_book().pairs == {"BTCUSDT"}
+        with pytest.raises(BotUnreadable, match="HTTP 401"):
+            watcher_book(token=hummingbot.orders_token("not the password"))
         health = ["/bin/sh", "-c", settings.health_cmd]
         as_bot = {"env": dict(settings.env), "user": settings.user}
         time.sleep(hummingbot_start_heartbeat_every())
@@ -147,13 +152,9 @@ def test_real_hummingbot_quotes_reports_its_clock_and_cancels_on_sigterm(rootfs:
     print(f"hummingbot stopped {stop_seconds:.1f} s after SIGTERM")
 
 
-def watcher_book(data: Path) -> list:
-    """The orders the watcher reads from the real Hummingbot's own trades database (bothost/watch/bot.py)."""
-    from bothost.watch.bot import hummingbot_orders
-
-    databases = sorted((data / "data").glob("*.sqlite"))
-    assert databases, sorted(p.name for p in (data / "data").iterdir())
-    return [order for db in databases for order in hummingbot_orders(str(db))]
+def watcher_book(token: str = hummingbot.orders_token(PASSWORD)) -> BotBook:
+    """What the watcher reads from the real Hummingbot: GET /orders on the preset's port (watch/bot.py)."""
+    return HummingbotApi(f"http://127.0.0.1:{hummingbot.ORDERS_PORT}", token, set(), timeout=10).book()
 
 
 def hummingbot_start_heartbeat_every() -> float:

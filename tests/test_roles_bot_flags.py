@@ -113,8 +113,9 @@ ALWAYS = [
                 ("--env", "SCRIPT_CONFIG=pmm.yml"),
                 ("--health-start-period", "300s"),
                 ("--memory", str(4 * 1024**3)),
+                ("--publish", "127.0.0.1:8091:8091/tcp"),  # the orders the watcher reads, loopback only
             ],
-            ["--publish"],
+            [],
         ),
         (
             settings(command=["/bin/sh", "/bot/run.sh"]),
@@ -164,7 +165,7 @@ def test_command_args(s: BotSettings, expected: list[str]) -> None:
 def test_hummingbot_runs_bothosts_start_script_and_never_sees_its_password_in_argv_or_env() -> None:
     s = settings("hummingbot")
     args = command_args(s)
-    assert args == ["/run/secrets/bothost-hummingbot.py", "--connector", "binance"]
+    assert args == ["/run/secrets/bothost-hummingbot.py", "--connector", "binance", "--orders-port", "8091"]
     assert "bothost-hummingbot.py" in s.secret_names and "configPassword" in s.secret_names
     assert "pw-0987654321" not in " ".join(run_flags(s) + args)
     assert "CONFIG_PASSWORD" not in " ".join(run_flags(s))

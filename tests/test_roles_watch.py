@@ -52,8 +52,21 @@ def test_settings_follow_the_stack_and_the_bot() -> None:
     s = settings()
     assert (s.policy, s.poll_seconds, s.channels) == ("stop", 30, ("telegram", "webhook"))
     assert (s.container, s.stop_grace, s.bot_api_url) == ("bothost-bot", 90, "http://127.0.0.1:8080")
+    assert s.config()["bot"] == {
+        "kind": "freqtrade", "api_url": "http://127.0.0.1:8080", "api_user": "freqtrader"
+    }
     generic = settings(make_spec(bot={"image": "busybox"}, watch=WATCH, watchSecrets=SECRETS))
-    assert generic.bot_api_url is None and generic.container == "bothost-bot"
+    assert generic.bot_api_url is None and generic.config()["bot"] == {}
+    assert generic.container == "bothost-bot"
+    hb = settings(
+        make_spec(
+            bot={"preset": "hummingbot", "env": {"SCRIPT_CONFIG": "pmm.yml"}},
+            botSecrets={"configPassword": "pw"},
+            watch=WATCH,
+            watchSecrets=SECRETS,
+        )
+    )
+    assert (hb.bot_api_kind, hb.bot_api_url) == ("hummingbot", "http://127.0.0.1:8091")  # the start script's
     assert settings(make_spec(watch=WATCH, watchSecrets=SECRETS)).container is None
     assert s.config()["stop_request"] == f"{s.state_dir}/stop-request"
     assert s.verify_seconds == 900  # watch.verifyMinutes' default

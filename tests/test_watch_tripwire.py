@@ -3,13 +3,10 @@ per-stack policy."""
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 import pytest
 
 from bothost.watch import tripwire
-from bothost.watch.bot import BotBook, BotOrder, freqtrade_orders, freqtrade_pairs, hummingbot_orders
+from bothost.watch.bot import BotBook, BotOrder, freqtrade_orders, freqtrade_pairs
 from bothost.watch.fills import Fill
 
 # Freqtrade GET /api/v1/trades: {"trades": [trade.to_json()], ...}; each order is Order.to_json()
@@ -71,31 +68,6 @@ def test_freqtrade_orders_and_whitelist() -> None:
         BotOrder("1003", "", "BTCUSDT", None),
     ]
     assert freqtrade_pairs({"whitelist": ["ETH/USDT", "BTC/USDT"], "length": 2}) == {"ETHUSDT", "BTCUSDT"}
-
-
-def test_hummingbot_orders_from_its_database(tmp_path: Path) -> None:
-    path = tmp_path / "hb.sqlite"
-    with sqlite3.connect(path) as db:  # columns as in hummingbot/model/order.py and trade_fill.py
-        db.execute(
-            'CREATE TABLE "Order" (id TEXT PRIMARY KEY, config_file_path TEXT, strategy TEXT, market TEXT, '
-            "symbol TEXT, base_asset TEXT, quote_asset TEXT, creation_timestamp INTEGER, order_type TEXT, "
-            "amount NUMERIC, price NUMERIC, last_status TEXT, last_update_timestamp INTEGER, "
-            "exchange_order_id TEXT, position TEXT)"
-        )
-        db.execute(
-            'CREATE TABLE "TradeFill" (market TEXT, symbol TEXT, timestamp INTEGER, order_id TEXT, '
-            "trade_type TEXT, price NUMERIC, amount NUMERIC, exchange_trade_id TEXT)"
-        )
-        db.execute(
-            """INSERT INTO "Order" VALUES ('buy-BTC-USDT-1', 'c.yml', 'pure_market_making', 'binance',
-            'BTC-USDT', 'BTC', 'USDT', 1700000000000, 'LIMIT', 0.01, 30000, 'OrderFilled', 1700000001000,
-            '28457', NULL)"""
-        )
-        db.execute(
-            """INSERT INTO "TradeFill" VALUES ('binance', 'BTC-USDT', 1700000001000, 'buy-BTC-USDT-1',
-            'BUY', 30000, 0.01, '9001')"""
-        )
-    assert hummingbot_orders(str(path)) == [BotOrder("28457", "buy-BTC-USDT-1", "BTCUSDT", 1_700_000_001_000)]
 
 
 BOOK = BotBook(

@@ -32,7 +32,7 @@ WATCH_FIELDS = {
     "policy": "On a trade alarm: alert, or stop (alert, then stop the bot gracefully) (default alert).",
     "pollSeconds": "Seconds between two reads of the exchange and the host (15 to 3600, default 60).",
     "heartbeat": 'Send a daily "all quiet" message when nothing happened (default true).',
-    "pairs": "Pairs the bot trades, e.g. [BTC/USDT], for bots the watcher cannot ask (generic, hummingbot).",
+    "pairs": "Pairs a generic bot trades, e.g. [BTC/USDT] (the watcher asks freqtrade and hummingbot).",
     "diskPercent": "Alarm when a filesystem is this full (50 to 99, default 90).",
     "memoryPercent": "Alarm when this much memory is in use (50 to 99, default 90).",
     "verifyMinutes": "Minutes between two runs of the host's own verify, whose failed checks alarm "

@@ -19,6 +19,7 @@ from bothost.keyaudit.bundle import verify_bundle, watch_bundle
 from bothost.progress import Report
 from bothost.role import from_wire
 from bothost.secret import Secret
+from roles.bot.hummingbot import orders_token
 from roles.watch import ENABLED_UNITS, SYSUSERS_PATH, TRIGGERS, UNIT, UNIT_DIR, WatchSettings, unit_files
 
 Resolve = Callable[[Secret | Encrypted | None, str], Secret]
@@ -39,7 +40,7 @@ class WatchFile:
 
 def watch_secrets(spec: object, resolve: Resolve, note: Report = lambda _: None) -> Secret:
     """The watcher's secrets.json: channel tokens, a read key (its own read-only one, else the bot's with a
-    warning), and freqtrade's API password to read the bot's orders."""
+    warning), and what reads the bot's orders: freqtrade's API password, hummingbot's orders token."""
     values = {
         name: resolve(value, f"{WATCH_SECRETS_KEY}.{name}").reveal() for name, value in spec.watch.secrets
     }
@@ -53,8 +54,12 @@ def watch_secrets(spec: object, resolve: Resolve, note: Report = lambda _: None)
         if creds.passphrase:
             values["exchangePassphrase"] = creds.passphrase.reveal()
     bot_secrets = dict(spec.bot.secrets) if spec.bot is not None else {}
-    if spec.bot is not None and spec.bot.preset == "freqtrade" and "apiPassword" in bot_secrets:
+    preset = spec.bot.preset if spec.bot is not None else None
+    if preset == "freqtrade" and "apiPassword" in bot_secrets:
         values["apiPassword"] = resolve(bot_secrets["apiPassword"], bot_secret_key("apiPassword")).reveal()
+    if preset == "hummingbot" and "configPassword" in bot_secrets:
+        password = resolve(bot_secrets["configPassword"], bot_secret_key("configPassword")).reveal()
+        values["botOrdersToken"] = orders_token(password)
     return Secret(json.dumps(values, sort_keys=True))
 
 

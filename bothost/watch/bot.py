@@ -1,9 +1,9 @@
-"""The bot's own orders and pairs, read from the bot: Freqtrade's REST API answers, Hummingbot's database."""
+"""The bot's own orders and pairs, read from the bot: Freqtrade's REST API, Hummingbot's through bothost's
+start script (roles/bot/hummingbot_start.py)."""
 
 from __future__ import annotations
 
 import base64
-import sqlite3
 from typing import NamedTuple
 
 from ..keyaudit.probe.wire import Unreachable, call
@@ -63,36 +63,58 @@ def freqtrade_pairs(whitelist_answer: dict) -> set[str]:
     return {pair_key(pair) for pair in whitelist_answer.get("whitelist") or []}
 
 
-def hummingbot_orders(db_path: str) -> list[BotOrder]:
-    """Hummingbot's SQLite trade database (hummingbot/model/order.py, trade_fill.py): "Order" (id = client
-    order id, exchange_order_id, symbol "BTC-USDT") and the last "TradeFill".timestamp (ms) of each."""
-    uri = f"file:{db_path}?mode=ro"
-    with sqlite3.connect(uri, uri=True) as db:
-        rows = db.execute(
-            'SELECT o.id, o.exchange_order_id, o.symbol, MAX(f.timestamp) FROM "Order" o '
-            'LEFT JOIN "TradeFill" f ON f.order_id = o.id GROUP BY o.id'
-        ).fetchall()
+def hummingbot_orders(rows: list) -> list[BotOrder]:
+    """GET /orders "orders" from bothost's start script: Hummingbot's "Order" rows (hummingbot/model/order.py:
+    id = client order id, exchange_order_id, symbol "BTC-USDT") with their last "TradeFill".timestamp (ms)."""
     return [
         BotOrder(str(exchange_id or ""), str(client_id), pair_key(pair), filled)
         for client_id, exchange_id, pair, filled in rows
     ]
 
 
-class FreqtradeApi:
-    """Freqtrade's REST API on the host (freqtrade/rpc/api_server/api_v1.py), HTTP basic auth."""
+class BotApi:
+    """A bot's HTTP API on the host's loopback, answering JSON."""
 
-    def __init__(self, base: str, username: str, password: str, timeout: float = 10.0) -> None:
-        token = base64.b64encode(f"{username}:{password}".encode()).decode()
-        self.base, self._auth, self.timeout = base, {"Authorization": f"Basic {token}"}, timeout
+    name = "bot"
+
+    def __init__(self, base: str, headers: dict[str, str], timeout: float = 10.0) -> None:
+        self.base, self._headers, self.timeout = base, headers, timeout
 
     def _call(self, method: str, path: str) -> object:
         try:
-            reply = call(self.base, method, "/api/v1" + path, headers=self._auth, timeout=self.timeout)
+            reply = call(self.base, method, path, headers=self._headers, timeout=self.timeout)
         except Unreachable as error:
-            raise BotUnreadable(f"freqtrade API unreachable ({str(error).split(':')[0]})") from None
+            raise BotUnreadable(f"{self.name} API unreachable ({str(error).split(':')[0]})") from None
         if reply.status != 200 or reply.data is None:
-            raise BotUnreadable(f"freqtrade API {path}: HTTP {reply.status}")
+            raise BotUnreadable(f"{self.name} API {path}: HTTP {reply.status}")
         return reply.data
+
+
+class HummingbotApi(BotApi):
+    """bothost's start script inside Hummingbot's container: GET /orders with the watcher's bearer token."""
+
+    name = "hummingbot"
+
+    def __init__(self, base: str, token: str, pairs: set[str], timeout: float = 10.0) -> None:
+        super().__init__(base, {"Authorization": f"Bearer {token}"}, timeout)
+        self.pairs = pairs
+
+    def book(self) -> BotBook:
+        """Every order Hummingbot recorded; the pairs its markets trade and the configured ones."""
+        answer = self._call("GET", "/orders")
+        names = tuple(answer.get("pairs") or ())
+        orders = hummingbot_orders(answer.get("orders") or [])
+        return BotBook(orders, self.pairs | {pair_key(p) for p in names}, names)
+
+
+class FreqtradeApi(BotApi):
+    """Freqtrade's REST API on the host (freqtrade/rpc/api_server/api_v1.py), HTTP basic auth."""
+
+    name = "freqtrade"
+
+    def __init__(self, base: str, username: str, password: str, timeout: float = 10.0) -> None:
+        token = base64.b64encode(f"{username}:{password}".encode()).decode()
+        super().__init__(base.rstrip("/") + "/api/v1", {"Authorization": f"Basic {token}"}, timeout)
 
     def book(self) -> BotBook:
         """The last 500 closed trades' and all open trades' orders, and the whitelist."""

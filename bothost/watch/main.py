@@ -13,7 +13,7 @@ from ..keyaudit.probe.signing import Creds
 from ..keyaudit.probe.wire import now_ms
 from . import hostalarms
 from .alarms import Alarm
-from .bot import BotBook, FreqtradeApi
+from .bot import BotBook, FreqtradeApi, HummingbotApi
 from .channels import Notifier, Telegram, Webhook
 from .cycle import OVERLAP_MS, ExchangeWatch
 from .fills import pair_key
@@ -44,9 +44,12 @@ def channels(config: dict, secrets: dict) -> list[object]:
 
 
 def book_reader(config: dict, secrets: dict):
-    """How to read the bot's orders: Freqtrade's REST API, else only the configured pairs (no orders)."""
+    """How to read the bot's orders: Freqtrade's REST API, Hummingbot's through bothost's start script, else
+    only the configured pairs (no orders)."""
     bot = config.get("bot") or {}
     pairs = {pair_key(pair) for pair in config.get("pairs", [])}
+    if bot.get("kind") == "hummingbot" and secrets.get("botOrdersToken"):
+        return HummingbotApi(bot["api_url"], secrets["botOrdersToken"], pairs).book
     if bot.get("api_url") and secrets.get("apiPassword"):
         api = FreqtradeApi(bot["api_url"], bot["api_user"], secrets["apiPassword"])
         return api.book

@@ -17,15 +17,23 @@ bin/path_util.py, puts Hummingbot's root (/home/hummingbot) first on sys.path.
    orders (stop_loop), then writes data/bot/status.json with running=false.
 4. A heartbeat for the health check: every HEARTBEAT_EVERY seconds, while the strategy runs and its clock
    advances, the clock's time is written to HEARTBEAT. A dead or frozen trading loop leaves it stale.
+5. The bot's orders for bothost's watcher (--orders-port): GET /orders with the bearer token derived from
+   the password answers the orders Hummingbot recorded in its trades databases (data/*.sqlite, written when
+   it handles each order's creation and fill) and its markets' trading pairs, as JSON.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import hmac
+import json
 import os
 import signal
+import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 
 ROOT = "/home/hummingbot"  # the official image's layout: hummingbot/, conf/, logs/, data/, scripts/
@@ -34,6 +42,14 @@ PASSWORD_FILE = "configPassword"
 HEARTBEAT = Path("/tmp/bothost-heartbeat")
 HEARTBEAT_EVERY = 5.0
 CONF_DIRS = ("conf/connectors", "conf/strategies", "conf/scripts", "conf/controllers", "logs", "data")
+# The watcher's token: HMAC of this with the password (roles/bot/hummingbot.py derives the same).
+ORDERS_TOKEN_CONTEXT = b"bothost watcher: the bot's orders"
+# Each recorded order: client order id, exchange order id, symbol ("BTC-USDT"), its last fill's time (ms).
+ORDERS_SQL = (
+    'SELECT o.id, o.exchange_order_id, o.symbol, MAX(f.timestamp) FROM "Order" o '
+    'LEFT JOIN "TradeFill" f ON f.order_id = o.id GROUP BY o.id'
+)
+REQUEST_TIMEOUT = 5.0
 # bothost's exchange files, matched to a connector's key fields by a word in the field's name, in this
 # order (okx_secret_key is the secret, binance_api_key the key).
 KEY_FILES = (
@@ -107,7 +123,68 @@ async def heartbeat(hb) -> None:
             HEARTBEAT.write_text(f"{int(now)}\n")
 
 
-async def run(connector: str, password: str, script_config: str | None, strategy_file: str | None) -> int:
+def orders_token(password: str) -> str:
+    """The watcher's bearer token for GET /orders (never the password itself)."""
+    return hmac.new(password.encode(), ORDERS_TOKEN_CONTEXT, hashlib.sha256).hexdigest()
+
+
+def recorded_orders(data_dir: Path) -> list[list]:
+    """Every order in Hummingbot's trades databases (one per strategy or script it has run)."""
+    rows: list[list] = []
+    for database in sorted(data_dir.glob("*.sqlite")):
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+            try:
+                rows += [list(row) for row in connection.execute(ORDERS_SQL)]
+            except sqlite3.OperationalError:  # a database Hummingbot has not created its tables in yet
+                continue
+    return rows
+
+
+def market_pairs(hb) -> list[str]:
+    """The trading pairs of the markets the strategy runs on."""
+    markets = getattr(hb.trading_core, "markets", None) or {}
+    return sorted({pair for market in markets.values() for pair in getattr(market, "trading_pairs", ())})
+
+
+def http_answer(status: str, document: object = None) -> bytes:
+    """An HTTP/1.0 reply with a JSON body."""
+    body = json.dumps(document).encode()
+    head = f"HTTP/1.0 {status}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    return head.encode() + body
+
+
+def orders_reply(head: bytes, token: str, hb) -> bytes:
+    """The reply to one request: the orders for GET /orders with the token, else an error."""
+    lines = head.decode("latin-1").split("\r\n")
+    fields = dict(line.split(":", 1) for line in lines[1:] if ":" in line)
+    authorization = next((v.strip() for k, v in fields.items() if k.strip().lower() == "authorization"), "")
+    if not hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode()):
+        return http_answer("401 Unauthorized", {"error": "token"})
+    if lines[0].split(" ")[:2] != ["GET", "/orders"]:
+        return http_answer("404 Not Found", {"error": "GET /orders only"})
+    orders = recorded_orders(Path(ROOT, "data"))
+    return http_answer("200 OK", {"orders": orders, "pairs": market_pairs(hb)})
+
+
+async def serve_orders(hb, port: int, token: str):
+    """Answer the watcher on the container's port (docker publishes it on the host's 127.0.0.1 only)."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), REQUEST_TIMEOUT)
+            writer.write(orders_reply(head, token, hb))
+            await writer.drain()
+        except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, OSError):
+            pass
+        finally:
+            writer.close()
+
+    return await asyncio.start_server(answer, "0.0.0.0", port)
+
+
+async def run(
+    connector: str, password: str, script_config: str | None, strategy_file: str | None, orders_port: int
+) -> int:
     """Hummingbot's headless boot (as its engine does it), then its own serve loop with the heartbeat."""
     from hummingbot.cli.engine import _serve
     from hummingbot.client.config.config_crypt import ETHKeyFileSecretManger
@@ -137,11 +214,13 @@ async def run(connector: str, password: str, script_config: str | None, strategy
         print("bothost: Hummingbot could not load the strategy; see logs/", file=sys.stderr)
         return 1
     await wait_for_gateway_ready(hb)
+    server = await serve_orders(hb, orders_port, orders_token(password))
     beat = asyncio.ensure_future(heartbeat(hb))
     try:
         await _serve(hb, name)  # Hummingbot's: returns after SIGTERM/SIGINT, orders cancelled
     finally:
         beat.cancel()
+        server.close()
         HEARTBEAT.unlink(missing_ok=True)
     return 0
 
@@ -149,6 +228,7 @@ async def run(connector: str, password: str, script_config: str | None, strategy
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connector", required=True, help="Hummingbot's connector name, e.g. binance")
+    parser.add_argument("--orders-port", type=int, required=True, help="where the watcher asks for orders")
     args = parser.parse_args()
     # Until Hummingbot's own handler is in place there are no orders: a stop may simply end the process
     # (as PID 1 the default action would be to ignore SIGTERM and wait for SIGKILL).
@@ -166,7 +246,8 @@ def main() -> None:
     password = read_secret(PASSWORD_FILE)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    sys.exit(loop.run_until_complete(run(args.connector, password, script_config, strategy_file)))
+    code = run(args.connector, password, script_config, strategy_file, args.orders_port)
+    sys.exit(loop.run_until_complete(code))
 
 
 if __name__ == "__main__":

@@ -86,7 +86,11 @@ def _hummingbot(bot: BotSpec, exchange: str | None) -> dict[str, object]:
             f"{SECRETS_MOUNT}/{hummingbot.START_FILE}",
             "--connector",
             hummingbot.CONNECTORS.get(exchange or "binance", exchange or "binance"),
+            "--orders-port",
+            str(hummingbot.ORDERS_PORT),
         ),
+        # The orders the watcher reads (GET /orders, with a token), on the host's loopback only.
+        "published": (("127.0.0.1", hummingbot.ORDERS_PORT, hummingbot.ORDERS_PORT),),
         # The image installs Hummingbot's dependencies with `pip install --user` under the image user's home:
         # Python finds them through HOME (docker sets HOME=/ for a uid the image does not know).
         "env": (("HOME", hummingbot.HOME),),
