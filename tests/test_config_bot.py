@@ -212,10 +212,10 @@ def test_hummingbot_gets_its_documented_memory_and_the_exchange_by_default() -> 
     spec = make_spec(bot=HUMMINGBOT, botSecrets={"configPassword": "pw"}, exchange="OKX", **keys)
     assert spec.bot.memory_bytes == 4 * 1024**3
     # bothost:exchange, as its own parser validated and lowered it, names Hummingbot's connector.
-    assert stack_bot_settings(spec).args[-2:] == ("--connector", "okx")
+    assert stack_bot_settings(spec).args[1:3] == ("--connector", "okx")
     assert stack_bot_settings(spec).exchange_files
     alone = stack_bot_settings(make_spec(bot=HUMMINGBOT, botSecrets={"configPassword": "pw"}))
-    assert alone.args[-2:] == ("--connector", "binance") and not alone.exchange_files
+    assert alone.args[1:3] == ("--connector", "binance") and not alone.exchange_files
     assert bot({**HUMMINGBOT, "env": {"CONFIG_FILE_NAME": "pure_mm.yml"}}, {"configPassword": "pw"})
 
 
