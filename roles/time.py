@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bothost.config import StackSpec
 from bothost.facts.system import TIMEDATE_SHOW
+from bothost.facts.timesync import timesync_servers_argv
 from bothost.role import Changes, Check, FileChange, RenderContext, Role, expect_equal
 from bothost.templating import render
 from roles.expect import expect_property
@@ -46,7 +47,7 @@ class TimeRole(Role):
                 title="NTP servers in effect",
                 rationale="The clock follows the servers we chose, not a fallback pool.",
                 expected=" ".join(s.servers),
-                command=("timedatectl", "show-timesync", "--property=SystemNTPServers", "--value"),
+                command=timesync_servers_argv(),
                 evaluate=expect_equal(" ".join(s.servers)),
             ),
             Check(

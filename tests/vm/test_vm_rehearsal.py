@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bothost.facts.timesync import timesync_servers_argv
 from bothost.host import connect
 from bothost.verify.runner import verify_target
 
@@ -20,6 +21,8 @@ pytestmark = pytest.mark.vm
 POLICY = "Hardened Debian 12 (version 3)"
 SSH_AUDIT = str(Path(sys.executable).parent / "ssh-audit")
 PASSWORD_DROPIN = "/etc/ssh/sshd_config.d/00-test-password.conf"  # sorts first: sshd keeps the first value
+NTP_DROPIN = "/etc/systemd/timesyncd.conf.d/50-test-servers.conf"  # after bothost's 10-: an empty NTP= resets
+TIMESYNCD = "systemd-timesyncd.service"
 
 
 def failing(vm) -> set[str]:
@@ -59,6 +62,12 @@ def _allow_passwords(vm) -> None:
         remote.check(["systemctl", "reload", "ssh.service"])
 
 
+def _other_ntp_servers(vm) -> None:
+    with connect(vm.target, wait=60) as remote:
+        remote.write_file(NTP_DROPIN, b"[Time]\nNTP=\nNTP=pool.example.org\n", mode="0644")
+        remote.check(["systemctl", "restart", TIMESYNCD])
+
+
 BREAKAGES = {
     "password-login": (
         _allow_passwords,
@@ -74,6 +83,11 @@ BREAKAGES = {
         lambda vm: _as_root(vm, ["auditctl", "-W", "/etc/docker", "-p", "wa", "-k", "docker"]),
         lambda vm: _as_root(vm, ["augenrules", "--load"]),
         {"aud-03"},  # the loaded rules no longer match the rendered ones
+    ),
+    "ntp-servers-changed": (
+        _other_ntp_servers,
+        lambda vm: _as_root(vm, ["rm", "-f", NTP_DROPIN], ["systemctl", "restart", TIMESYNCD]),
+        {"time-01"},  # timesyncd now runs with another server
     ),
     "daemon-json-world-writable": (
         lambda vm: _as_root(vm, ["chmod", "0666", "/etc/docker/daemon.json"]),
@@ -93,6 +107,31 @@ def test_verify_fails_exactly_the_broken_control(vm, name: str) -> None:
     finally:
         restores(vm)
     assert failing(vm) == before
+
+
+def test_the_ntp_servers_fact_says_what_timedatectl_says(vm) -> None:
+    """time-01's fact reads timesyncd's files in-process; on the real host it must agree with timesyncd's own
+    answer (over D-Bus) in every state, and tell a change the running daemon has not read yet."""
+    timedatectl = ["timedatectl", "show-timesync", "--property=SystemNTPServers", "--value"]
+    with connect(vm.target, wait=60) as remote:
+
+        def both() -> tuple[str, str]:
+            fact = remote.check(list(timesync_servers_argv())).stdout.strip()
+            return remote.check(timedatectl).stdout.strip(), fact
+
+        deployed, fact = both()
+        assert fact == deployed == " ".join(vm.spec.host.ntp_servers)
+        try:
+            other = b"[Time]\nNTP=\nNTP=pool.example.org ntp1.example.org\n"
+            remote.write_file(NTP_DROPIN, other, mode="0644")
+            assert both() == (deployed, "pool.example.org ntp1.example.org (in the files, not yet in effect: "
+                                        "timesyncd started before they changed)")
+            remote.check(["systemctl", "restart", TIMESYNCD])
+            assert both() == ("pool.example.org ntp1.example.org",) * 2
+        finally:
+            remote.check(["rm", "-f", NTP_DROPIN])
+            remote.check(["systemctl", "restart", TIMESYNCD])
+        assert both() == (deployed, deployed)
 
 
 def test_controls_survive_a_reboot(vm) -> None:
