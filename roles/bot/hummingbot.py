@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from pathlib import Path
 
 HOME = "/home/hummingbot"  # the official WORKDIR and Hummingbot's root (conf/, logs/, data/, scripts/)
@@ -45,4 +43,7 @@ def health_cmd(stale_after: int = STALE_AFTER, heartbeat: str = HEARTBEAT) -> st
 
 def orders_token(password: str) -> str:
     """The watcher's bearer token for GET /orders, from the configPassword secret."""
+    import hashlib  # here: the roles are also imported on the host, where every import costs (verify.pyz)
+    import hmac
+
     return hmac.new(password.encode(), ORDERS_TOKEN_CONTEXT, hashlib.sha256).hexdigest()
