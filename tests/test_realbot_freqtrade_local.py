@@ -1,8 +1,9 @@
 """The real Freqtrade (the built image's rootfs, in a chroot) under the preset, against the fake exchange.
 
 The fast loop before the VM: the preset's own arguments, env, private config and health check, with the
-image's user and layout. It trades (a limit order that stays open), its health check follows the trading
-loop, and SIGTERM makes it cancel its open order (cancel_open_orders_on_exit) before it exits.
+image's user and layout. It trades (a limit order that stays open), the watcher's reader finds that order in
+its REST API, its health check follows the trading loop, and SIGTERM makes it cancel its open order
+(cancel_open_orders_on_exit) before it exits.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bothost.config.bot import parse_bot
 from bothost.config.raw import RawConfig
 from bothost.deploy.secretfiles import BotSecrets, secret_files
 from bothost.secret import Credentials, Secret
+from bothost.watch.bot import FreqtradeApi
 from roles.bot import freqtrade
 from roles.bot.presets import bot_settings
 
@@ -95,6 +97,9 @@ def test_real_freqtrade_trades_reports_its_loop_and_cancels_on_sigterm(rootfs: P
             return run_in(rootfs, FREQTRADE_RECIPE, mounts, health, **as_bot).returncode == 0
 
         assert until(healthy, 60), "the preset's health check did not pass within 60 s of the first order"
+        # The watcher's reader of the bot's book (watch/bot.py) knows the open order from the real API.
+        book = FreqtradeApi(f"http://127.0.0.1:{freqtrade.API_PORT}", "freqtrader", API_PASSWORD).book()
+        assert book.knows(str(order.order_id)) and book.pairs == {"BTCUSDT"}, book
         # A stopped trading loop (its API thread still answers /ping) fails the check once it is stale.
         api_post("/api/v1/stop")
         time.sleep(12)
