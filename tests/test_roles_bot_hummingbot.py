@@ -170,3 +170,10 @@ def test_the_watchers_config_for_a_hummingbot_reads_this_endpoint(orders_endpoin
     book = read()
     assert book.knows("28457") and book.knows("", "buy-BTC-USDT-1") and not book.knows("666")
     assert book.pairs == {"BTCUSDT", "ETHUSDT", "SOLUSDT"}
+
+
+def test_an_unreadable_database_is_a_503_not_a_dropped_connection(orders_endpoint, tmp_path: Path) -> None:
+    base, token = orders_endpoint
+    (tmp_path / "data/broken.sqlite").write_bytes(b"not a database, but named like one" * 100)
+    with pytest.raises(BotUnreadable, match="HTTP 503"):
+        HummingbotApi(base, token, set(), timeout=5).book()

@@ -132,7 +132,8 @@ def recorded_orders(data_dir: Path) -> list[list]:
     """Every order in Hummingbot's trades databases (one per strategy or script it has run)."""
     rows: list[list] = []
     for database in sorted(data_dir.glob("*.sqlite")):
-        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+        # A short busy wait: this runs on Hummingbot's event loop, which must not stall behind a writer.
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1.0)) as connection:
             try:
                 rows += [list(row) for row in connection.execute(ORDERS_SQL)]
             except sqlite3.OperationalError:  # a database Hummingbot has not created its tables in yet
@@ -162,7 +163,10 @@ def orders_reply(head: bytes, token: str, hb) -> bytes:
         return http_answer("401 Unauthorized", {"error": "token"})
     if lines[0].split(" ")[:2] != ["GET", "/orders"]:
         return http_answer("404 Not Found", {"error": "GET /orders only"})
-    orders = recorded_orders(Path(ROOT, "data"))
+    try:
+        orders = recorded_orders(Path(ROOT, "data"))
+    except sqlite3.Error as error:  # e.g. locked by Hummingbot's own write: the watcher asks again next poll
+        return http_answer("503 Service Unavailable", {"error": f"trades database: {error}"})
     return http_answer("200 OK", {"orders": orders, "pairs": market_pairs(hb)})
 
 
