@@ -19,6 +19,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot_container import bot_log, container_state, wait_health
 from bots.freqtrade_files import write_freqtrade_files
 from fakes.binance_spot import BinanceSpot
 from fakes.exchanges import HOST_IP
@@ -82,18 +83,6 @@ def preset_settings():
     return replace(settings, health_start_period=TCG_START_PERIOD)
 
 
-def bot_log(remote) -> str:
-    """The end of the bot container's output and its last health probes."""
-    logs = remote.run(["docker", "logs", "--tail", "60", "bothost-bot"])
-    probes = remote.run(["docker", "inspect", "--format", "{{json .State.Health}}", "bothost-bot"])
-    return (logs.stdout + logs.stderr)[-6000:] + "\nhealth: " + probes.stdout[-3000:]
-
-
-def container_state(remote) -> dict:
-    """docker inspect's State of the bot container."""
-    return json.loads(remote.check(["docker", "container", "inspect", "bothost-bot"]).stdout)[0]["State"]
-
-
 def trading_loop(remote, action: str) -> None:
     """POST /api/v1/stop or /start inside the container (freqtrade's own API; the API stays up)."""
     script = (
@@ -104,16 +93,6 @@ def trading_loop(remote, action: str) -> None:
         'u.urlopen(u.Request(url, method="POST", headers={"Authorization": "Basic " + auth}), timeout=10)\n'
     )
     remote.check(["docker", "exec", "bothost-bot", "python3", "-c", script])
-
-
-def wait_health(remote, wanted: str, timeout: float) -> str:
-    """Poll docker's health status until it is `wanted` or the timeout passes; returns the last one."""
-    deadline = time.monotonic() + timeout
-    while True:
-        health = container_state(remote).get("Health", {}).get("Status", "")
-        if health == wanted or time.monotonic() > deadline:
-            return health
-        time.sleep(3)
 
 
 def watch_real_freqtrade(vm, remote, fake: BinanceSpot, base: str) -> None:
