@@ -8,7 +8,6 @@ unhealthy; `bothost stop` makes it cancel its open order within the grace period
 
 from __future__ import annotations
 
-import json
 import secrets
 import sys
 import time
@@ -19,22 +18,27 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot_container import bot_log, container_state, wait_health
+from bot_container import (
+    assert_bot_checks_pass,
+    assert_secret_only_in,
+    bot_log,
+    container_state,
+    first_deploy,
+    wait_health,
+)
 from bots.freqtrade_files import write_freqtrade_files
 from fakes.binance_spot import BinanceSpot
 from fakes.exchanges import HOST_IP
-from secret_search import found_anywhere
 from suite_clock import minutes_so_far
 
 from bothost.config.bot import parse_bot
 from bothost.config.raw import RawConfig
 from bothost.deploy.botfiles import read_tree
-from bothost.deploy.deployer import DeployError, deploy
 from bothost.deploy.image import inspect_archive
 from bothost.deploy.ops import remove, status, stop
 from bothost.deploy.secretfiles import BotSecrets
 from bothost.secret import Credentials, Secret
-from roles.bot import BotRole, freqtrade
+from roles.bot import freqtrade
 from roles.bot.presets import bot_settings
 
 pytestmark = pytest.mark.vm
@@ -157,34 +161,19 @@ def test_real_freqtrade_trades_and_cancels_on_stop(vm, archive, tmp_path: Path) 
     settings = preset_settings()
     try:
         with vm.remote() as remote:
-            remote.check(["rm", "-rf", settings.data_dir])  # an empty data dir: only the shipped files
-            started = time.monotonic()
-            try:
-                result = deploy(remote, settings, bot_secrets, archive=archive, bot_files=tree, note=log)
-            except DeployError:
-                log("bot log:\n" + bot_log(remote))
-                raise
-            log(f"first deploy (load + start + healthy) {time.monotonic() - started:.0f} s: {result.actions}")
+            first_deploy(remote, settings, bot_secrets, archive, tree, log)
             assert status(remote, settings).health == "healthy"
             assert fake.wait_for(lambda f: f.placed(), 300), bot_log(remote)
             order = fake.placed()[0]
             log(f"order placed on the fake: {order}")
             assert fake.open_orders() and fake.unhandled == []
 
-            outcomes = {}
-            for check in BotRole().checks(settings):
-                outcome = check.evaluate(remote.run(list(check.command)))
-                outcomes[check.id] = (outcome.passed, outcome.actual)
-            log(json.dumps(outcomes, indent=1))
-            assert all(passed for passed, _ in outcomes.values()), outcomes
+            assert_bot_checks_pass(remote, settings, log)
 
             logs = remote.run(["docker", "logs", "bothost-bot"])
             assert "Could not chown" not in logs.stdout + logs.stderr
             for value in (SECRET, API_PASSWORD):
-                hits = found_anywhere(remote, value, (f"{settings.secrets_dir}/config-private.json",))
-                log(f"secret search: {hits}")
-                assert hits.pop("positive control") == 1, "the search itself must find the secret file"
-                assert hits == dict.fromkeys(hits, 0)
+                assert_secret_only_in(remote, value, f"{settings.secrets_dir}/config-private.json", log)
 
             watch_real_freqtrade(vm, remote, fake, base)
 

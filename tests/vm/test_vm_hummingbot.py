@@ -23,21 +23,26 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot_container import bot_log, container_state, wait_health
+from bot_container import (
+    assert_bot_checks_pass,
+    assert_secret_only_in,
+    bot_log,
+    container_state,
+    first_deploy,
+    wait_health,
+)
 from bots.hummingbot_files import SCRIPT_CONFIG, TEST_CA, write_hummingbot_files
 from fakes.binance_spot import BinanceSpot
 from fakes.binance_tls import HOSTNAMES, BinanceTls, make_test_ca
-from secret_search import found_anywhere
 
 from bothost.config.bot import parse_bot
 from bothost.config.raw import RawConfig
 from bothost.deploy.botfiles import read_tree
-from bothost.deploy.deployer import DeployError, deploy
 from bothost.deploy.image import inspect_archive
 from bothost.deploy.ops import remove, status, stop
 from bothost.deploy.secretfiles import BotSecrets
 from bothost.secret import Credentials, Secret
-from roles.bot import BotRole, hummingbot
+from roles.bot import hummingbot
 from roles.bot.presets import bot_settings
 
 pytestmark = [pytest.mark.vm, pytest.mark.by_hand]
@@ -93,14 +98,7 @@ def test_real_hummingbot_quotes_and_cancels_on_stop(vm, tmp_path: Path) -> None:
     settings = preset_settings(vm.host_gateway)
     try:
         with vm.remote() as remote:
-            remote.check(["rm", "-rf", settings.data_dir])  # an empty data dir: only the shipped files
-            started = time.monotonic()
-            try:
-                result = deploy(remote, settings, bot_secrets, archive=archive, bot_files=tree, note=log)
-            except DeployError:
-                log("bot log:\n" + bot_log(remote))
-                raise
-            log(f"first deploy (load + start + healthy) {time.monotonic() - started:.0f} s: {result.actions}")
+            first_deploy(remote, settings, bot_secrets, archive, tree, log)
             assert status(remote, settings).health == "healthy"
             assert fake.wait_for(lambda f: len(f.placed()) >= 2, 600), bot_log(remote)
             placed = fake.placed()
@@ -108,18 +106,9 @@ def test_real_hummingbot_quotes_and_cancels_on_stop(vm, tmp_path: Path) -> None:
             assert sorted(o.side for o in placed) == ["BUY", "SELL"] and len(fake.open_orders()) == 2
             assert fake.unhandled == [] and tls.ws_unhandled == [] and tls.user_streams == ["ok"]
 
-            outcomes = {}
-            for check in BotRole().checks(settings):
-                outcome = check.evaluate(remote.run(list(check.command)))
-                outcomes[check.id] = (outcome.passed, outcome.actual)
-            log(json.dumps(outcomes, indent=1))
-            assert all(passed for passed, _ in outcomes.values()), outcomes
-
+            assert_bot_checks_pass(remote, settings, log)
             for value, holder in ((SECRET, "exchange_api_secret"), (PASSWORD, "configPassword")):
-                hits = found_anywhere(remote, value, (f"{settings.secrets_dir}/{holder}",))
-                log(f"secret search: {hits}")
-                assert hits.pop("positive control") == 1, "the search itself must find the secret file"
-                assert hits == dict.fromkeys(hits, 0)
+                assert_secret_only_in(remote, value, f"{settings.secrets_dir}/{holder}", log)
 
             # The watcher's view: the start script's endpoint, published on the host's loopback only.
             token = hummingbot.orders_token(PASSWORD).encode()
