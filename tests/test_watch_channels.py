@@ -78,6 +78,27 @@ def test_a_burst_is_rate_limited_and_what_waits_goes_out_later_trade_alarms_firs
     assert notifier.notify([_alarm(7), *logins]) == []  # all sent: de-duplicated for dedup_ms
 
 
+def test_the_same_alarm_waiting_many_times_is_one_message_with_a_count(fake: FakeChannel) -> None:
+    """Seen in CI (2026-11-30): the tests' own ~45 SSH logins queued one message each at 5 a minute, and a
+    failed control waited behind them past its 7-minute deadline. Now a run of identical logins is one
+    message, and the control goes out in the next window."""
+    clock = Clock()
+    notifier = Notifier([Webhook(fake.base + HOOK_PATH)], clock, burst=2, window_ms=60_000)
+    login = "SSH login: bothost from 10.0.2.2 (publickey with ED25519 key SHA256:abc)"
+    logins = [Alarm("ssh-login", f"ssh-login:cursor{n}", login) for n in range(40)]
+    other = Alarm("ssh-login", "ssh-login:cursor-x", "SSH login: bothost from 203.0.113.9 (publickey)")
+    first = notifier.notify([*logins[:30], other])
+    assert [t.removeprefix("bothost watch: ") for t in first] == [f"{login} (30 times)", other.text]
+    notifier.notify(logins[30:])  # the window is full: these ten wait, as one
+    drift = Alarm("control-drift", "control-drift:ssh-01:yes", "control ssh-01 failed on the host")
+    clock.now += 61_000
+    later = notifier.notify([drift, *logins])  # repeats of sent or waiting logins are not queued again
+    assert later == [f"bothost watch: {login} (10 times)", f"bothost watch: {drift.text}"]
+    assert notifier.waiting == [] and notifier.repeats == {}
+    clock.now += 61_000
+    assert notifier.notify([drift, *logins, other]) == []
+
+
 def _body(text: str) -> str:
     """A message without its prefix and notes."""
     return text.removeprefix("bothost watch: ").split(" (")[0]

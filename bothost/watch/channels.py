@@ -67,8 +67,10 @@ def _post(name: str, base: str, path: str, body: bytes, timeout: float, telegram
 
 class Notifier:
     """Sends alarms to every channel: one message per alarm key within `dedup_ms`, at most `burst` messages
-    per `window_ms`. Alarms over the rate wait (trade alarms first) and go out in later calls; none is
-    dropped unless more than `max_waiting` wait, and then the next message says how many were."""
+    per `window_ms`. Alarms over the rate wait (trade alarms first) and go out in later calls; waiting alarms
+    that say the same thing are one message with a count (a run of the owner's own SSH logins must not hold a
+    failed control back for minutes); none is dropped unless more than `max_waiting` wait, and then the next
+    message says how many were."""
 
     def __init__(
         self,
@@ -90,6 +92,7 @@ class Notifier:
         )
         self.seen: dict[str, int] = {}  # alarm key -> when it was sent (the watcher keeps it across restarts)
         self.waiting: list[Alarm] = []  # over the rate: sent by later calls, trade alarms first
+        self.repeats: dict[str, list[str]] = {}  # waiting key -> keys of the same alarm merged into it
         self._sent: list[int] = []
         self.dropped = 0
         self.errors: list[str] = []
@@ -98,23 +101,32 @@ class Notifier:
         """Queue alarms not sent before, then send as many waiting ones as the rate allows; returns them."""
         now = self.clock()
         self.seen = {key: at for key, at in self.seen.items() if now - at <= self.dedup_ms}
-        queued = {alarm.key for alarm in self.waiting}
+        queued = {alarm.key for alarm in self.waiting} | {k for keys in self.repeats.values() for k in keys}
+        same = {(alarm.kind, alarm.text): alarm.key for alarm in self.waiting}
         for alarm in alarms:
-            if alarm.key not in self.seen and alarm.key not in queued:
+            if alarm.key in self.seen or alarm.key in queued:
+                continue
+            queued.add(alarm.key)
+            if (alarm.kind, alarm.text) in same:
+                self.repeats.setdefault(same[alarm.kind, alarm.text], []).append(alarm.key)
+            else:
                 self.waiting.append(alarm)
-                queued.add(alarm.key)
+                same[alarm.kind, alarm.text] = alarm.key
         self.waiting.sort(key=lambda alarm: not alarm.trade)  # stable: trade alarms first, else in order
         self._sent = [t for t in self._sent if now - t < self.window_ms]
         keep = self.max_waiting + max(0, self.burst - len(self._sent))  # what waits after this call's sends
-        self.dropped += max(0, len(self.waiting) - keep)
+        for alarm in self.waiting[keep:]:
+            self.dropped += 1 + len(self.repeats.pop(alarm.key, []))
         del self.waiting[keep:]
         sent = []
         while self.waiting and len(self._sent) < self.burst:
             alarm = self.waiting.pop(0)
-            self.seen[alarm.key] = now
+            keys = [alarm.key, *self.repeats.pop(alarm.key, [])]
+            self.seen.update(dict.fromkeys(keys, now))
             self._sent.append(now)
             last = not self.waiting or len(self._sent) == self.burst
-            text = self._text(alarm.text, note_waiting=last)
+            times = f" ({len(keys)} times)" if len(keys) > 1 else ""
+            text = self._text(alarm.text + times, note_waiting=last)
             self._deliver(text)
             sent.append(text)
         return sent
