@@ -106,11 +106,10 @@ def watch_real_freqtrade(vm, remote, fake: BinanceSpot, base: str) -> None:
     order can)."""
     import yaml
     from fakes.watch_channels import FakeChannel
-    from watch_world import POLL, ROOT, remove_watcher
+    from watch_world import POLL, ROOT, booted_watch_settings, poll, remove_watcher, verify_report
 
     from bothost.config import parse_spec
-    from bothost.deploy.watch import converge_watch, watch_secrets, watch_settings
-    from bothost.verify.onhost import encode_spec
+    from bothost.deploy.watch import converge_watch, watch_secrets
 
     hook = FakeChannel()
     hook_port = hook.base.rsplit(":", 1)[1]
@@ -124,9 +123,7 @@ def watch_real_freqtrade(vm, remote, fake: BinanceSpot, base: str) -> None:
         "bothost:watchSecrets": {"webhookUrl": f"http://{vm.host_gateway}:{hook_port}/hook"},
     })
     spec = parse_spec(config, stack="vm")
-    # The drift check proves the VM as it was booted (the example stack, no bot in its user_data) and its
-    # watcher; the example config alone would miss the rehearsal's own key, NTP server and SSH source.
-    settings = replace(watch_settings(spec), checks_spec=encode_spec(replace(vm.spec, watch=spec.watch)))
+    settings = booted_watch_settings(vm, spec)
     try:
         converge_watch(remote, settings, watch_secrets(spec, lambda value, _key: value), note=log)
         time.sleep(4 * POLL)  # the first poll's balances are the baseline; three more see the bot trading
@@ -144,25 +141,15 @@ def watch_real_freqtrade(vm, remote, fake: BinanceSpot, base: str) -> None:
         alarms = [t for t in hook.texts() if "binance:" in t]
         log(f"watcher messages: {hook.texts()}")
         assert alarms and all("SYS balance" in t and "does not trade" in t for t in alarms), hook.texts()
-        report = drift_report(remote, settings.verify_report_path, time.monotonic() + 300)
+        deadline = time.monotonic() + 300
+        report = poll(lambda: verify_report(remote, settings.verify_report_path), bool, deadline)
         log(f"drift check beside the real bot: {report}")
+        assert report, "the drift check wrote no report"
         assert report["failed"] == [] and report["checked"] >= 60, report
         assert not [t for t in hook.texts() if "control " in t], hook.texts()
     finally:
         remove_watcher(remote, settings)
         hook.close()
-
-
-def drift_report(remote, path: str, deadline: float) -> dict:
-    """The watcher's drift check report on the VM, waiting for its first run."""
-    import json
-
-    done = remote.run(["cat", path])
-    while done.exit_status != 0 and time.monotonic() < deadline:
-        time.sleep(5)
-        done = remote.run(["cat", path])
-    assert done.exit_status == 0, f"the drift check wrote no report: {done.stderr}"
-    return json.loads(done.stdout)
 
 
 def trade_alarms(hook) -> list[str]:

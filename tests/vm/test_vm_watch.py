@@ -10,9 +10,8 @@ import dataclasses
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
@@ -20,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from demo_bot import SECRETS, SETTINGS
 from keyaudit_harness import assert_secret_free
-from watch_world import POLL, Installed, remove_watcher
+from watch_world import POLL, Installed, poll, remove_watcher, verify_report
 
 from bothost.deploy.deployer import deploy
 from bothost.deploy.image import inspect_archive
@@ -31,7 +30,6 @@ from bothost.rehearsal.demo_image import write_demo_image
 from roles.watch import TEST_UNIT, UNIT, VERIFY_UNIT, WatchRole
 
 pytestmark = pytest.mark.vm
-T = TypeVar("T")
 BREAK_SSH = "/etc/ssh/sshd_config.d/00-drift-test.conf"  # read before bothost's 01-: its value wins
 
 
@@ -117,12 +115,6 @@ def test_a_broken_control_alarms_within_one_verify_interval(vm, installed: Insta
     assert_secret_free(installed.texts(), installed.secrets)
 
 
-def verify_report(remote: object, path: str) -> dict | None:
-    """The drift check's report on the VM, or None before its first run."""
-    done = remote.run(["cat", path])
-    return json.loads(done.stdout) if done.exit_status == 0 else None
-
-
 def test_the_watcher_is_back_after_a_reboot(vm, installed: Installed) -> None:
     started = time.monotonic()
     vm.reboot()
@@ -131,15 +123,6 @@ def test_the_watcher_is_back_after_a_reboot(vm, installed: Installed) -> None:
     with vm.remote() as remote:
         outcomes = [c.evaluate(remote.run(list(c.command))) for c in checks]
     assert all(o.passed for o in outcomes), outcomes
-
-
-def poll(read: Callable[[], T], done: Callable[[T], bool], deadline: float) -> T:
-    """`read()` every 2 s until `done` holds or the deadline passes; the last value read."""
-    value = read()
-    while not done(value) and time.monotonic() < deadline:
-        time.sleep(2)
-        value = read()
-    return value
 
 
 def test_the_stop_policy_stops_the_bot_gracefully(vm, installed: Installed, tmp_path: Path) -> None:

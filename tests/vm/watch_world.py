@@ -4,9 +4,12 @@ fake webhook on this machine (10.0.2.2 from the guest)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 
@@ -34,7 +37,31 @@ from roles.watch import (
 ROOT = Path(__file__).resolve().parents[2]
 HOOK_PATH = "/hook/WEBHOOK-PATH-SENTINEL-9a7f"
 POLL = 15
+T = TypeVar("T")
 VERIFY_SECONDS = 120  # the drift check's interval here (900 s by default), so a test can wait for it
+
+
+def booted_watch_settings(vm: object, spec: object) -> object:
+    """The watcher's settings for `spec`, its drift check proving the VM as it was booted (the example stack,
+    no bot in its user_data) and this watcher: the test's config alone would miss the rehearsal's own key,
+    NTP server and SSH source."""
+    return dataclasses.replace(watch_settings(spec),
+                               checks_spec=encode_spec(dataclasses.replace(vm.spec, watch=spec.watch)))
+
+
+def poll(read: Callable[[], T], done: Callable[[T], bool], deadline: float) -> T:
+    """`read()` every 2 s until `done` holds or the deadline passes; the last value read."""
+    value = read()
+    while not done(value) and time.monotonic() < deadline:
+        time.sleep(2)
+        value = read()
+    return value
+
+
+def verify_report(remote: object, path: str) -> dict | None:
+    """The drift check's report on the VM, or None before its first run."""
+    done = remote.run(["cat", path])
+    return json.loads(done.stdout) if done.exit_status == 0 else None
 
 
 class Installed:
@@ -59,11 +86,10 @@ class Installed:
             "bothost:watchSecrets": {"webhookUrl": hook_url},
         })
         self.spec = parse_spec(config, stack="vm")
-        # The drift check proves the VM as it was booted (the example stack) and its watcher: the fake OKX's
-        # port, which a real stack's user_data would open for egress, is not in this VM's firewall.
-        booted = dataclasses.replace(vm.spec, watch=self.spec.watch)
-        self.settings = dataclasses.replace(watch_settings(self.spec), verify_seconds=verify_seconds,
-                                            checks_spec=encode_spec(booted))
+        # (The fake OKX's port, which a real stack's user_data would open for egress, is not in this VM's
+        # firewall: another reason the drift check proves the VM as booted.)
+        booted = booted_watch_settings(vm, self.spec)
+        self.settings = dataclasses.replace(booted, verify_seconds=verify_seconds)
         self.secrets = [key_for("okx"), secret_for("okx"), passphrase_for("okx"), HOOK_PATH]
         self.values = watch_secrets(self.spec, lambda value, _key: value)
 
